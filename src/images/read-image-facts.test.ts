@@ -8,7 +8,7 @@ import { IMAGE_HEADER_BYTES } from './image-facts.ts';
 const WIDTH = 37;
 const HEIGHT = 23;
 
-function gradient(channels: 3 | 4): sharp.Sharp {
+function gradient(channels: 3 | 4): ReturnType<typeof sharp> {
   const pixels = Buffer.alloc(WIDTH * HEIGHT * channels);
   for (let index = 0; index < WIDTH * HEIGHT; index += 1) {
     pixels[index * channels] = (index * 7) % 256;

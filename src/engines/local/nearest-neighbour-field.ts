@@ -1,0 +1,154 @@
+/**
+ * The nearest-neighbour field (NNF) of PatchMatch (Barnes et al., SIGGRAPH 2009): for every
+ * target patch — a patch whose window overlaps the hole — the centre of a source patch whose
+ * whole window lies inside the image and in the known region, with the patches' distance.
+ */
+import type { FillLevel } from './fill-pyramid.ts';
+import { randomInteger, type RandomSource } from './seeded-random.ts';
+
+export interface PatchGeometry {
+  /** Patch half-size: windows are (2r+1)². */
+  readonly radius: number;
+  /** Target patch centres (pixel indices), in scan order. */
+  readonly targets: Int32Array;
+  /** Pixel index → index into `targets`, or -1. */
+  readonly targetIndexOf: Int32Array;
+  /** Pixel index → 1 when a source patch may be centred there. */
+  readonly validSource: Uint8Array;
+  /** The valid source centres, for random sampling. */
+  readonly sources: Int32Array;
+}
+
+export interface NearestNeighbourField {
+  /** Per target: the source centre's pixel index. */
+  readonly source: Int32Array;
+  /** Per target: sum of squared RGB differences over the target's in-image window. */
+  readonly distance: Float32Array;
+}
+
+/**
+ * Targets are the hole dilated by the patch radius; valid sources are every other pixel whose
+ * window fits in the image. Tries radius `preferredRadius` down to 0 until a source exists, so
+ * tiny images and huge holes still get a fill; returns null when the level has no known pixel.
+ */
+export function createPatchGeometry(level: FillLevel, preferredRadius: number): PatchGeometry | null {
+  for (let radius = preferredRadius; radius >= 0; radius -= 1) {
+    const geometry = patchGeometryForRadius(level, radius);
+    if (geometry.sources.length > 0) return geometry;
+  }
+  return null;
+}
+
+function patchGeometryForRadius(level: FillLevel, radius: number): PatchGeometry {
+  const { width, height } = level;
+  const dilated = dilate(level.hole, width, height, radius);
+  const targetIndexOf = new Int32Array(width * height).fill(-1);
+  const validSource = new Uint8Array(width * height);
+  const targets: number[] = [];
+  const sources: number[] = [];
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const pixel = y * width + x;
+      if (dilated[pixel] === 1) {
+        targetIndexOf[pixel] = targets.length;
+        targets.push(pixel);
+      } else if (x >= radius && y >= radius && x < width - radius && y < height - radius) {
+        validSource[pixel] = 1;
+        sources.push(pixel);
+      }
+    }
+  }
+  return { radius, targets: Int32Array.from(targets), targetIndexOf, validSource, sources: Int32Array.from(sources) };
+}
+
+/** Separable box dilation (Chebyshev radius) of a binary mask. */
+function dilate(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+  if (radius === 0) return mask.slice();
+  const horizontal = new Uint8Array(mask.length);
+  for (let y = 0; y < height; y += 1) {
+    let lastSet = -Infinity;
+    for (let x = 0; x < width + radius; x += 1) {
+      if (x < width && mask[y * width + x] === 1) lastSet = x;
+      const output = x - radius;
+      if (output >= 0 && x - lastSet <= 2 * radius) horizontal[y * width + output] = 1;
+    }
+  }
+  const result = new Uint8Array(mask.length);
+  for (let x = 0; x < width; x += 1) {
+    let lastSet = -Infinity;
+    for (let y = 0; y < height + radius; y += 1) {
+      if (y < height && horizontal[y * width + x] === 1) lastSet = y;
+      const output = y - radius;
+      if (output >= 0 && y - lastSet <= 2 * radius) result[output * width + x] = 1;
+    }
+  }
+  return result;
+}
+
+/** Squared RGB distance between the target window at `target` and the source window at `source`, clipped to the image; stops early once above `limit`. */
+export function patchDistance(level: FillLevel, radius: number, target: number, source: number, limit: number): number {
+  const { width, height, color } = level;
+  const targetX = target % width;
+  const targetY = (target - targetX) / width;
+  const offset = (source - target) * 3;
+  const startX = Math.max(0, targetX - radius);
+  const endX = Math.min(width - 1, targetX + radius);
+  let sum = 0;
+  for (let y = Math.max(0, targetY - radius); y <= Math.min(height - 1, targetY + radius); y += 1) {
+    const rowEnd = (y * width + endX) * 3;
+    for (let index = (y * width + startX) * 3; index <= rowEnd; index += 3) {
+      const red = color[index] - color[index + offset];
+      const green = color[index + 1] - color[index + 1 + offset];
+      const blue = color[index + 2] - color[index + 2 + offset];
+      sum += red * red + green * green + blue * blue;
+    }
+    if (sum >= limit) return sum;
+  }
+  return sum;
+}
+
+export function randomField(geometry: PatchGeometry, random: RandomSource): NearestNeighbourField {
+  const source = new Int32Array(geometry.targets.length);
+  for (let index = 0; index < source.length; index += 1) {
+    source[index] = geometry.sources[randomInteger(random, 0, geometry.sources.length - 1)];
+  }
+  return { source, distance: new Float32Array(source.length) };
+}
+
+/**
+ * Maps a coarse level's field onto the finer level: the fine target (x, y) takes its coarse
+ * parent's source, scaled by two, plus the same sub-pixel offset. Sources that fall outside the
+ * fine level's valid set are replaced at random.
+ */
+export function upsampleField(
+  coarse: { level: FillLevel; geometry: PatchGeometry; field: NearestNeighbourField },
+  fine: { level: FillLevel; geometry: PatchGeometry },
+  random: RandomSource,
+): NearestNeighbourField {
+  const fineWidth = fine.level.width;
+  const coarseWidth = coarse.level.width;
+  const { targets, validSource, sources } = fine.geometry;
+  const source = new Int32Array(targets.length);
+  for (let index = 0; index < targets.length; index += 1) {
+    const x = targets[index] % fineWidth;
+    const y = (targets[index] - x) / fineWidth;
+    const parentX = Math.min(x >> 1, coarseWidth - 1);
+    const parentY = Math.min(y >> 1, coarse.level.height - 1);
+    const parentIndex = coarse.geometry.targetIndexOf[parentY * coarseWidth + parentX];
+    let candidate = -1;
+    if (parentIndex >= 0) {
+      const parentSource = coarse.field.source[parentIndex];
+      const sourceX = 2 * (parentSource % coarseWidth) + (x & 1);
+      const sourceY = 2 * Math.floor(parentSource / coarseWidth) + (y & 1);
+      if (sourceX < fineWidth && sourceY < fine.level.height) candidate = sourceY * fineWidth + sourceX;
+    }
+    source[index] = candidate >= 0 && validSource[candidate] === 1 ? candidate : sources[randomInteger(random, 0, sources.length - 1)];
+  }
+  return { source, distance: new Float32Array(targets.length) };
+}
+
+export function computeDistances(level: FillLevel, geometry: PatchGeometry, field: NearestNeighbourField): void {
+  for (let index = 0; index < geometry.targets.length; index += 1) {
+    field.distance[index] = patchDistance(level, geometry.radius, geometry.targets[index], field.source[index], Infinity);
+  }
+}

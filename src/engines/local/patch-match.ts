@@ -1,0 +1,87 @@
+/**
+ * PatchMatch search (Barnes et al. 2009, §3.1): alternating scan-order passes of propagation
+ * (try the neighbour's match shifted by one pixel) and random search (try matches around the
+ * current best in windows halving in size), improving the field in place.
+ */
+import type { FillLevel } from './fill-pyramid.ts';
+import { patchDistance, type NearestNeighbourField, type PatchGeometry } from './nearest-neighbour-field.ts';
+import type { RandomSource } from './seeded-random.ts';
+
+export function improveField(
+  level: FillLevel,
+  geometry: PatchGeometry,
+  field: NearestNeighbourField,
+  random: RandomSource,
+  passes: number,
+  firstPassForward = true,
+): void {
+  for (let pass = 0; pass < passes; pass += 1) {
+    const forward = (pass % 2 === 0) === firstPassForward;
+    const count = geometry.targets.length;
+    for (let step = 0; step < count; step += 1) {
+      const index = forward ? step : count - 1 - step;
+      improveTarget(level, geometry, field, random, index, forward);
+    }
+  }
+}
+
+function improveTarget(
+  level: FillLevel,
+  geometry: PatchGeometry,
+  field: NearestNeighbourField,
+  random: RandomSource,
+  index: number,
+  forward: boolean,
+): void {
+  const { width, height } = level;
+  const { radius, targets, targetIndexOf, validSource } = geometry;
+  const target = targets[index];
+  const targetX = target % width;
+  let best = field.source[index];
+  let bestDistance = field.distance[index];
+
+  const tryCandidate = (candidate: number): void => {
+    if (candidate === best || validSource[candidate] !== 1) return;
+    const distance = patchDistance(level, radius, target, candidate, bestDistance);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  };
+
+  // Propagation: the left/upper neighbour's match shifted right/down (reversed on backward passes).
+  const step = forward ? 1 : -1;
+  const horizontalNeighbour = target - step;
+  if (forward ? targetX > 0 : targetX < width - 1) {
+    const neighbourIndex = targetIndexOf[horizontalNeighbour];
+    if (neighbourIndex >= 0) {
+      const candidate = field.source[neighbourIndex] + step;
+      const candidateX = candidate % width;
+      if (candidateX >= radius && candidateX < width - radius) tryCandidate(candidate);
+    }
+  }
+  const verticalNeighbour = target - step * width;
+  if (verticalNeighbour >= 0 && verticalNeighbour < width * height) {
+    const neighbourIndex = targetIndexOf[verticalNeighbour];
+    if (neighbourIndex >= 0) {
+      const candidate = field.source[neighbourIndex] + step * width;
+      if (candidate >= 0 && candidate < width * height) tryCandidate(candidate);
+    }
+  }
+
+  // Random search around the current best, window halving from the whole image down to one pixel.
+  for (let searchRadius = Math.max(width, height); searchRadius >= 1; searchRadius >>= 1) {
+    const bestX = best % width;
+    const bestY = (best - bestX) / width;
+    const x = clamp(bestX + Math.floor(random() * (2 * searchRadius + 1)) - searchRadius, radius, width - 1 - radius);
+    const y = clamp(bestY + Math.floor(random() * (2 * searchRadius + 1)) - searchRadius, radius, height - 1 - radius);
+    tryCandidate(y * width + x);
+  }
+
+  field.source[index] = best;
+  field.distance[index] = bestDistance;
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return value < low ? low : value > high ? high : value;
+}
