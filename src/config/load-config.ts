@@ -1,0 +1,110 @@
+/**
+ * Loads the configuration once at boot: the optional file named by PIXELGATE_CONFIG (JSON or
+ * YAML), then environment overrides, then schema defaults; checks it against `ConfigSchema`
+ * and cross-field rules; returns it deeply frozen. Any problem throws `ConfigError` naming the key.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type PixelgateConfig } from './config-schema.ts';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration at '${key}': ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const knownEngineIds = ['local', 'stand-in'] as const;
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+function readConfigFile(filePath: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(filePath, 'utf8');
+  } catch (error) {
+    throw new ConfigError('PIXELGATE_CONFIG', `cannot read ${filePath} (${(error as NodeJS.ErrnoException).code})`);
+  }
+  try {
+    return /\.json$/i.test(filePath) ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError('PIXELGATE_CONFIG', `${filePath} is not valid JSON/YAML: ${(error as Error).message}`);
+  }
+}
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+/** Environment variables that override the file, with how each value is read. */
+const environmentOverrides: ReadonlyArray<[string, string[], (raw: string) => unknown]> = [
+  ['HOST', ['server', 'host'], (raw) => raw],
+  ['PORT', ['server', 'port'], (raw) => (/^\d+$/.test(raw) ? Number(raw) : raw)],
+  ['PIXELGATE_PUBLIC_BASE_URL', ['server', 'publicBaseUrl'], (raw) => raw.replace(/\/+$/, '')],
+  ['DATA_DIR', ['dataDir'], (raw) => raw],
+  ['PIXELGATE_ADMIN_KEY', ['adminKey'], (raw) => raw],
+  ['PIXELGATE_DATABASE_URL', ['database', 'url'], (raw) => raw],
+  ['LOG_LEVEL', ['logging', 'level'], (raw) => raw],
+];
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function checkCrossFieldRules(config: PixelgateConfig): void {
+  const seen = new Set<string>();
+  config.models.served.forEach((model, index) => {
+    if (seen.has(model.id)) throw new ConfigError(`models.served[${index}].id`, `duplicate model id '${model.id}'`);
+    seen.add(model.id);
+    if (!(knownEngineIds as readonly string[]).includes(model.engine)) {
+      throw new ConfigError(`models.served[${index}].engine`, `unknown engine '${model.engine}' (known: ${knownEngineIds.join(', ')})`);
+    }
+  });
+  if (!seen.has(config.models.defaultModel)) {
+    throw new ConfigError('models.defaultModel', `'${config.models.defaultModel}' is not among models.served`);
+  }
+}
+
+export function loadConfig(environment: Environment = process.env, overrides: unknown = undefined): PixelgateConfig {
+  const raw: Record<string, unknown> = {};
+  const filePath = environment.PIXELGATE_CONFIG;
+  if (filePath) {
+    const fromFile = readConfigFile(filePath);
+    if (fromFile !== null && fromFile !== undefined) {
+      if (typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new ConfigError('PIXELGATE_CONFIG', 'the file must hold an object');
+      Object.assign(raw, fromFile);
+    }
+  }
+  if (overrides && typeof overrides === 'object') Object.assign(raw, structuredClone(overrides));
+  for (const [variable, keys, read] of environmentOverrides) {
+    const value = environment[variable];
+    if (value !== undefined && value !== '') setPath(raw, keys, read(value));
+  }
+
+  const withDefaults = Value.Default(ConfigSchema, raw) as unknown;
+  const firstError = Value.Errors(ConfigSchema, withDefaults).First();
+  if (firstError) {
+    const key = firstError.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    const allowed = (firstError.schema.anyOf as Array<{ const?: unknown }> | undefined)?.map((option) => option.const);
+    const expectation = allowed?.every((value) => value !== undefined) ? `expected one of ${allowed.join(', ')}` : firstError.message;
+    throw new ConfigError(key, expectation);
+  }
+  const config = withDefaults as PixelgateConfig;
+  checkCrossFieldRules(config);
+  config.dataDir = path.resolve(config.dataDir);
+  return deepFreeze(config);
+}
