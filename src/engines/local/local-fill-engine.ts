@@ -34,7 +34,6 @@ export interface LocalFillEngineOptions {
 
 const QUEUED_TASKS_PER_THREAD = 20;
 const INITIAL_TASK_ESTIMATE_MS = 1_000;
-const PISCINA_QUEUE_FULL_MESSAGE = 'Task queue is at limit';
 
 export class LocalFillEngine implements ImageEngine {
   readonly id = 'local';
@@ -50,8 +49,11 @@ export class LocalFillEngine implements ImageEngine {
 
   readonly #pool: Piscina<FillTask, Uint8Array>;
   readonly #threads: number;
+  /** Running plus waiting fill tasks may not exceed this. */
+  readonly #taskCapacity: number;
+  #tasksInFlight = 0;
   readonly #maxInputPixels: number;
-  /** Exponential moving average of one fill's duration, for `retryAfterMs`. */
+  /** Exponential moving average of a fill task's wall time (queue wait included), for `retryAfterMs`. */
   #averageTaskMs = INITIAL_TASK_ESTIMATE_MS;
 
   constructor(options: LocalFillEngineOptions) {
@@ -61,12 +63,14 @@ export class LocalFillEngine implements ImageEngine {
     requireInteger('maxQueue', maxQueue, 0);
     requireInteger('maxInputPixels', options.maxInputPixels, 1);
     this.#maxInputPixels = options.maxInputPixels;
+    // The queue limit is enforced here, not by piscina: piscina does not count abortable tasks
+    // (every task here carries a signal) against its own `maxQueue`.
+    this.#taskCapacity = this.#threads + maxQueue;
     const workerUrl = new URL('./fill-worker.ts', import.meta.url);
     this.#pool = new Piscina<FillTask, Uint8Array>({
       filename: workerUrl.href,
       minThreads: this.#threads,
       maxThreads: this.#threads,
-      maxQueue,
       execArgv: workerExecArgv(workerUrl),
     });
   }
@@ -117,6 +121,7 @@ export class LocalFillEngine implements ImageEngine {
 
   async #fill(input: { image: RgbaImage; mask: EditMask }, job: EditJob): Promise<RgbaImage[]> {
     const { image, mask } = input;
+    if (this.#tasksInFlight + job.n > this.#taskCapacity) throw this.#overloadedError();
     // One controller per job: the client's abort and our own queue-full bail-out both cancel every task.
     const controller = new AbortController();
     const abortTasks = (): void => controller.abort();
@@ -140,18 +145,24 @@ export class LocalFillEngine implements ImageEngine {
     const maskCopy = new Uint8Array(mask);
     const task: FillTask = { rgba, mask: maskCopy, width: image.width, height: image.height, seed };
     const startedAt = performance.now();
-    const result = await this.#pool.run(task, { signal, transferList: [rgba.buffer, maskCopy.buffer] });
-    this.#averageTaskMs = 0.8 * this.#averageTaskMs + 0.2 * (performance.now() - startedAt);
-    return result;
+    this.#tasksInFlight += 1;
+    try {
+      const result = await this.#pool.run(task, { signal, transferList: [rgba.buffer, maskCopy.buffer] });
+      this.#averageTaskMs = 0.8 * this.#averageTaskMs + 0.2 * (performance.now() - startedAt);
+      return result;
+    } finally {
+      this.#tasksInFlight -= 1;
+    }
+  }
+
+  #overloadedError(): EngineError {
+    // A task's wall time, queue wait included, is about how long it takes for room to free up.
+    const retryAfterMs = Math.max(100, Math.ceil(this.#averageTaskMs));
+    return new EngineError('overloaded', 'the local engine queue is full', true, retryAfterMs);
   }
 
   #classifyTaskFailure(error: unknown, jobSignal: AbortSignal): EngineError {
     if (jobSignal.aborted) return cancelledError(error);
-    if (error instanceof Error && error.message === PISCINA_QUEUE_FULL_MESSAGE) {
-      const waitingTasks = this.#pool.queueSize / this.#threads + 1;
-      const retryAfterMs = Math.max(100, Math.ceil(this.#averageTaskMs * waitingTasks));
-      return new EngineError('overloaded', 'the local engine queue is full', true, retryAfterMs, { cause: error });
-    }
     if (error instanceof EngineError) return error;
     return new EngineError('internal', `local fill failed: ${error instanceof Error ? error.message : String(error)}`, false, null, { cause: error });
   }

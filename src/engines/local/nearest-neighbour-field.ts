@@ -27,19 +27,51 @@ export interface NearestNeighbourField {
 }
 
 /**
- * Targets are the hole dilated by the patch radius; valid sources are every other pixel whose
- * window fits in the image. Tries radius `preferredRadius` down to 0 until a source exists, so
- * tiny images and huge holes still get a fill; returns null when the level has no known pixel.
+ * Source regions a seed leaves out: a grid of blocks over the image (same blocks at every
+ * level), each excluded with some probability. Different seeds thereby draw on different
+ * parts of the image and give different plausible fills, where an unconstrained search would
+ * converge to the same one.
  */
-export function createPatchGeometry(level: FillLevel, preferredRadius: number): PatchGeometry | null {
+export interface SourceExclusion {
+  readonly gridSize: number;
+  /** gridSize² flags, row-major: 1 = no source patch centred in this block. */
+  readonly excluded: Uint8Array;
+}
+
+export function createSourceExclusion(random: RandomSource, gridSize = 10, probability = 0.3): SourceExclusion {
+  const excluded = new Uint8Array(gridSize * gridSize);
+  for (let block = 0; block < excluded.length; block += 1) excluded[block] = random() < probability ? 1 : 0;
+  return { gridSize, excluded };
+}
+
+/**
+ * Targets are the hole dilated by the patch radius; valid sources are every other pixel whose
+ * window fits in the image, outside the excluded blocks. Tries radius `preferredRadius` down to
+ * 0 (and, at each radius, without the exclusion) until a source exists, so tiny images and huge
+ * holes still get a fill; returns null when the level has no known pixel.
+ */
+export function createPatchGeometry(
+  level: FillLevel,
+  preferredRadius: number,
+  exclusion: SourceExclusion | null = null,
+): PatchGeometry | null {
   for (let radius = preferredRadius; radius >= 0; radius -= 1) {
-    const geometry = patchGeometryForRadius(level, radius);
-    if (geometry.sources.length > 0) return geometry;
+    for (const tried of exclusion === null ? [null] : [exclusion, null]) {
+      const geometry = patchGeometryForRadius(level, radius, tried);
+      if (geometry.sources.length > 0) return geometry;
+    }
   }
   return null;
 }
 
-function patchGeometryForRadius(level: FillLevel, radius: number): PatchGeometry {
+function isExcluded(exclusion: SourceExclusion | null, level: FillLevel, x: number, y: number): boolean {
+  if (exclusion === null) return false;
+  const column = Math.floor((x * exclusion.gridSize) / level.width);
+  const row = Math.floor((y * exclusion.gridSize) / level.height);
+  return exclusion.excluded[row * exclusion.gridSize + column] === 1;
+}
+
+function patchGeometryForRadius(level: FillLevel, radius: number, exclusion: SourceExclusion | null): PatchGeometry {
   const { width, height } = level;
   const dilated = dilate(level.hole, width, height, radius);
   const targetIndexOf = new Int32Array(width * height).fill(-1);
@@ -52,7 +84,10 @@ function patchGeometryForRadius(level: FillLevel, radius: number): PatchGeometry
       if (dilated[pixel] === 1) {
         targetIndexOf[pixel] = targets.length;
         targets.push(pixel);
-      } else if (x >= radius && y >= radius && x < width - radius && y < height - radius) {
+      } else if (
+        x >= radius && y >= radius && x < width - radius && y < height - radius &&
+        !isExcluded(exclusion, level, x, y)
+      ) {
         validSource[pixel] = 1;
         sources.push(pixel);
       }

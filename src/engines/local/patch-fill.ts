@@ -16,6 +16,7 @@ import {
 import {
   computeDistances,
   createPatchGeometry,
+  createSourceExclusion,
   randomField,
   upsampleField,
   type NearestNeighbourField,
@@ -78,10 +79,11 @@ interface SolvedLevel {
 }
 
 function completeLevels(levels: FillLevel[], random: RandomSource): void {
+  const exclusion = createSourceExclusion(random);
   let previous: SolvedLevel | null = null;
   for (let levelIndex = levels.length - 1; levelIndex >= 0; levelIndex -= 1) {
     const level = levels[levelIndex];
-    const geometry = createPatchGeometry(level, PATCH_RADIUS);
+    const geometry = createPatchGeometry(level, PATCH_RADIUS, exclusion);
     if (geometry === null) {
       // No known pixel at this scale (the hole swallowed it): start from the next finer level.
       continue;

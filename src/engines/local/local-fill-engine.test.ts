@@ -1,0 +1,159 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { EngineError, type EditJob, type EngineInputImage } from '../engine.ts';
+import { readImageFacts } from '../../images/read-image-facts.ts';
+import { LocalFillEngine } from './local-fill-engine.ts';
+
+let directory = '';
+let engine: LocalFillEngine;
+
+before(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'pixelgate-local-engine-'));
+  engine = new LocalFillEngine({ threads: 2, maxInputPixels: 4_000_000 });
+});
+after(async () => {
+  await engine.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** Vertical stripes with a little deterministic grain; pixels inside `hole` are fully transparent. */
+function stripedRgba(width: number, height: number, hole: { left: number; top: number; right: number; bottom: number } | null): Buffer {
+  const data = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const inHole = hole !== null && x >= hole.left && x < hole.right && y >= hole.top && y < hole.bottom;
+      const grain = ((x * 7919 + y * 104729) % 23) - 11;
+      const alpha = inHole ? 0 : 255;
+      data.set(Math.floor(x / 4) % 2 === 0 ? [220 + grain, 40, 40, alpha] : [30, 30 + grain, 200, alpha], (y * width + x) * 4);
+    }
+  }
+  return data;
+}
+
+async function writePng(name: string, data: Buffer, width: number, height: number): Promise<EngineInputImage> {
+  const path = join(directory, name);
+  await sharp(data, { raw: { width, height, channels: 4 } }).png().toFile(path);
+  const bytes = await readFile(path);
+  return { path, facts: readImageFacts(bytes), byteLength: bytes.length, filename: name };
+}
+
+function editJob(image: EngineInputImage, overrides: Partial<EditJob> = {}): EditJob {
+  return {
+    requestId: 'test', model: 'local', prompt: 'ignored', images: [image], mask: null, n: 1, size: null,
+    outputFormat: 'png', outputCompression: 100, quality: null, background: null, inputFidelity: null,
+    user: null, partialImages: 0, seed: 1, signal: new AbortController().signal, ...overrides,
+  };
+}
+
+async function decode(bytes: Buffer): Promise<Buffer> {
+  return sharp(bytes).ensureAlpha().raw().toBuffer();
+}
+
+const hole = { left: 12, top: 10, right: 28, bottom: 26 };
+
+test('fills the transparent hole from the image; other pixels bit-exact; n outputs differ', async () => {
+  const input = stripedRgba(40, 36, hole);
+  const image = await writePng('striped.png', input, 40, 36);
+  const result = await engine.edit(editJob(image, { n: 3, seed: 100 }));
+  assert.equal(result.images.length, 3);
+  assert.equal(result.usage, null);
+  const outputs = await Promise.all(result.images.map((output) => decode(output.bytes)));
+  for (const [index, output] of outputs.entries()) {
+    assert.deepEqual({ ...result.images[index], bytes: null }, { bytes: null, format: 'png', width: 40, height: 36 });
+    let filledRed = 0;
+    for (let pixel = 0; pixel < 40 * 36; pixel += 1) {
+      if (input[pixel * 4 + 3] === 0) {
+        assert.equal(output[pixel * 4 + 3], 255);
+        filledRed += output[pixel * 4] > 128 ? 1 : 0;
+      } else {
+        assert.ok(output.subarray(pixel * 4, pixel * 4 + 4).equals(input.subarray(pixel * 4, pixel * 4 + 4)), `pixel ${pixel} kept`);
+      }
+    }
+    assert.ok(filledRed > 16 * 16 * 0.25 && filledRed < 16 * 16 * 0.75, `red pixels in the fill: ${filledRed}`);
+  }
+  assert.ok(!outputs[0].equals(outputs[1]) && !outputs[1].equals(outputs[2]), 'outputs differ');
+  const again = await engine.edit(editJob(image, { n: 1, seed: 101 }));
+  assert.ok(again.images[0].bytes.equals(result.images[1].bytes), 'seed + i reproduces output i');
+});
+
+test('a separate mask marks the hole; the image itself may be opaque', async () => {
+  const image = await writePng('opaque.png', stripedRgba(40, 36, null), 40, 36);
+  const maskPixels = Buffer.alloc(40 * 36 * 4, 255);
+  for (let y = hole.top; y < hole.bottom; y += 1) for (let x = hole.left; x < hole.right; x += 1) maskPixels[(y * 40 + x) * 4 + 3] = 0;
+  const mask = await writePng('mask.png', maskPixels, 40, 36);
+  const masked = await engine.edit(editJob(image, { mask }));
+  const unmasked = await engine.edit(editJob(image));
+  assert.ok(!masked.images[0].bytes.equals(unmasked.images[0].bytes));
+  assert.ok((await decode(unmasked.images[0].bytes)).equals(stripedRgba(40, 36, null)), 'no hole: unchanged');
+});
+
+test('output size honours job.size and output format', async () => {
+  const image = await writePng('resize.png', stripedRgba(40, 36, hole), 40, 36);
+  const result = await engine.edit(editJob(image, { size: { width: 64, height: 48 }, outputFormat: 'webp', outputCompression: 80 }));
+  assert.deepEqual(readImageFacts(result.images[0].bytes).format, 'webp');
+  const metadata = await sharp(result.images[0].bytes).metadata();
+  assert.deepEqual([metadata.width, metadata.height, result.images[0].width, result.images[0].height], [64, 48, 64, 48]);
+  const jpeg = await engine.edit(editJob(image, { outputFormat: 'jpeg', outputCompression: 90 }));
+  assert.equal(readImageFacts(jpeg.images[0].bytes).format, 'jpeg');
+});
+
+test('outpainting: a transparent border comes back fully opaque', async () => {
+  const data = stripedRgba(48, 40, null);
+  for (let y = 0; y < 40; y += 1) for (let x = 0; x < 48; x += 1) if (x < 8 || x >= 40 || y < 6 || y >= 34) data[(y * 48 + x) * 4 + 3] = 0;
+  const image = await writePng('border.png', data, 48, 40);
+  const output = await decode((await engine.edit(editJob(image))).images[0].bytes);
+  for (let pixel = 0; pixel < 48 * 40; pixel += 1) assert.equal(output[pixel * 4 + 3], 255);
+});
+
+test('an aborted signal rejects with cancelled, before and during the fill', async () => {
+  const image = await writePng('cancel.png', stripedRgba(40, 36, hole), 40, 36);
+  const aborted = new AbortController();
+  aborted.abort();
+  await assert.rejects(engine.edit(editJob(image, { signal: aborted.signal })), (error: unknown) => error instanceof EngineError && error.kind === 'cancelled' && !error.retryable);
+  const large = await writePng('cancel-large.png', stripedRgba(400, 400, { left: 100, top: 100, right: 300, bottom: 300 }), 400, 400);
+  const controller = new AbortController();
+  const pending = engine.edit(editJob(large, { n: 4, signal: controller.signal }));
+  setTimeout(() => controller.abort(), 30);
+  await assert.rejects(pending, (error: unknown) => error instanceof EngineError && error.kind === 'cancelled');
+});
+
+test('a full queue rejects with overloaded, retryable, with a retry delay', async () => {
+  const small = new LocalFillEngine({ threads: 1, maxQueue: 2, maxInputPixels: 1_000_000 });
+  try {
+    const image = await writePng('overload.png', stripedRgba(96, 96, { left: 20, top: 20, right: 76, bottom: 76 }), 96, 96);
+    await assert.rejects(small.edit(editJob(image, { n: 4 })), (error: unknown) => {
+      assert.ok(error instanceof EngineError);
+      assert.equal(error.kind, 'overloaded');
+      assert.equal(error.retryable, true);
+      assert.ok(error.retryAfterMs !== null && error.retryAfterMs > 0);
+      return true;
+    });
+    assert.equal((await small.edit(editJob(image, { n: 3 }))).images.length, 3, 'fits: 1 running + 2 queued');
+  } finally {
+    await small.close();
+  }
+});
+
+test('corrupt pixels and a mismatched mask are invalid_input', async () => {
+  const png = await sharp(stripedRgba(40, 36, null), { raw: { width: 40, height: 36, channels: 4 } }).png().toBuffer();
+  const path = join(directory, 'corrupt.png');
+  await writeFile(path, png.subarray(0, png.length - 40));
+  const corrupt = { path, facts: readImageFacts(png), byteLength: png.length - 40, filename: 'corrupt.png' };
+  await assert.rejects(engine.edit(editJob(corrupt)), (error: unknown) => error instanceof EngineError && error.kind === 'invalid_input');
+  const image = await writePng('image.png', stripedRgba(40, 36, hole), 40, 36);
+  const mask = await writePng('small-mask.png', Buffer.alloc(20 * 20 * 4), 20, 20);
+  await assert.rejects(engine.edit(editJob(image, { mask })), (error: unknown) => error instanceof EngineError && error.kind === 'invalid_input');
+});
+
+test('declares its capabilities', () => {
+  assert.equal(engine.id, 'local');
+  assert.deepEqual(engine.capabilities, {
+    inputFormats: ['png', 'jpeg', 'webp'], outputFormats: ['png', 'jpeg', 'webp'], maxInputImages: 1,
+    maxOutputImagesPerCall: 10, mask: true, streaming: false, resize: true,
+  });
+  assert.throws(() => new LocalFillEngine({ threads: 0, maxInputPixels: 1 }), RangeError);
+});
