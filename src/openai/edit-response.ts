@@ -37,12 +37,13 @@ export function buildEditResponse(
   const { rules } = request.model;
   if (!rules.reportsResolvedOptions) return { created: createdSeconds, data };
   const resolved = resolvedOptions(request, images[0]);
-  const response: ImagesResponse = { created: createdSeconds };
+  // Key order as OpenAI sends it: created, background, data, output_format, quality, size, usage.
+  const response: Partial<ImagesResponse> = { created: createdSeconds };
   if ('background' in rules.fields) response.background = resolved.background;
   response.data = data;
   response.output_format = request.outputFormat;
   if ('quality' in rules.fields) response.quality = resolved.quality;
   response.size = resolved.size;
   if (rules.reportsUsage && usage) response.usage = usage;
-  return response;
+  return response as ImagesResponse;
 }

@@ -127,7 +127,7 @@ function checkCombinations(values: ReadonlyMap<string, FieldValue>): void {
 }
 
 /** Options the model's rules allow but its engine here cannot honour are refused, never dropped. */
-function checkEngineSupport(model: ServedModel, outputFormat: ImageFormat, stream: boolean): void {
+function checkEngineSupport(model: ServedModel, outputFormat: ImageFormat, stream: boolean, n: number): void {
   if (!model.capabilities.outputFormats.includes(outputFormat)) {
     throw apiError('invalid_value', { param: 'output_format', value: outputFormat, supported: model.capabilities.outputFormats });
   }
@@ -136,6 +136,9 @@ function checkEngineSupport(model: ServedModel, outputFormat: ImageFormat, strea
       param: 'stream',
       reason: `Streaming is not supported for the model '${model.id}' on this server.`,
     });
+  }
+  if (stream && n > 1) {
+    throw apiError('unsupported_combination', { param: 'n', reason: 'Streaming returns one image: use n=1 with stream=true.' });
   }
 }
 
@@ -195,7 +198,7 @@ export function parseEditRequest(parts: readonly FormPart[], directory: ModelDir
   }
   checkCombinations(values);
   const outputFormat = (values.get('output_format') ?? 'png') as ImageFormat;
-  checkEngineSupport(model, outputFormat, values.get('stream') === true);
+  checkEngineSupport(model, outputFormat, values.get('stream') === true, Number(values.get('n') ?? 1));
   const { images, mask } = checkFiles(parts, model, maxInputPixels);
   return {
     model,

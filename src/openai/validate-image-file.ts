@@ -20,7 +20,8 @@ export interface FileCheckContext {
   readonly maxInputPixels: number;
 }
 
-function rejection(rules: FileRules, param: string): ApiError {
+/** The error for a file over its model's size limit. */
+export function fileRejection(rules: FileRules, param: string): ApiError {
   if (rules.rejectError === 'file_too_large') return apiError('file_too_large', { param, limitBytes: rules.maxFileBytes });
   return apiError(rules.rejectError);
 }
@@ -55,7 +56,7 @@ function checkFacts(facts: ImageFacts, rules: FileRules, context: FileCheckConte
 /** Checks the part and returns it as an engine input. */
 export function validateImageFile(part: FormFilePart, rules: FileRules, context: FileCheckContext): EngineInputImage {
   checkContentType(part, rules, context.param);
-  if (part.byteLength >= rules.maxFileBytes) throw rejection(rules, context.param);
+  if (part.byteLength >= rules.maxFileBytes) throw fileRejection(rules, context.param);
   if (part.byteLength === 0) throw apiError('invalid_image_file', { imageNumber: context.imageNumber });
   const facts = readImageFacts(part.header);
   checkFacts(facts, rules, context);

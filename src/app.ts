@@ -1,0 +1,104 @@
+/**
+ * `createApp(services)`: the whole HTTP application with no globals and no sockets. `main.ts`
+ * wires real services and listens; tests build it in-process or listen on a loopback port.
+ */
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { KeyStore } from './accounts/key-store.ts';
+import type { PixelgateConfig } from './config/config-schema.ts';
+import type { ImageEngine } from './engines/engine.ts';
+import { registerAdminKeysRoute } from './http/admin-keys-route.ts';
+import { createAuthenticator } from './http/authenticate.ts';
+import { registerEditsRoute } from './http/edits-route.ts';
+import { registerModelsRoute } from './http/models-route.ts';
+import { sendApiError, toApiError } from './http/render-api-error.ts';
+import { newRequestId, registerResponseHeaders } from './http/response-headers.ts';
+import { registerResultsRoute } from './http/results-route.ts';
+import { apiError } from './openai/error-catalogue.ts';
+import { ServedModels } from './openai/model-directory.ts';
+import { buildOpenApiDocument } from './openai/openapi-document.ts';
+import type { BlobStore } from './storage/blob-store.ts';
+import { ResultPublisher } from './storage/result-publisher.ts';
+
+export interface AppServices {
+  readonly config: PixelgateConfig;
+  readonly keyStore: KeyStore;
+  readonly blobStore: BlobStore;
+  readonly signingSecret: Buffer;
+  /** Engines by id (`local`, `stand-in`…), as `models.served[].engine` names them. */
+  readonly engines: ReadonlyMap<string, ImageEngine>;
+  readonly clock?: () => number;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Fixed seed for every edit, for reproducible tests. */
+  readonly seed?: number;
+}
+
+export const PIXELGATE_VERSION = '0.1.0';
+
+/** Strips query strings (they carry result signatures) from logged URLs. */
+function redactedUrl(url: string | undefined): string | undefined {
+  return url?.split('?')[0];
+}
+
+export function defaultLoggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: {
+      req: (request: { method: string; url: string; id: string }) => ({ method: request.method, url: redactedUrl(request.url), id: request.id }),
+    },
+  };
+}
+
+export async function createApp(services: AppServices): Promise<FastifyInstance> {
+  const { config } = services;
+  const clock = services.clock ?? Date.now;
+  const app = Fastify({
+    logger: services.logger ?? defaultLoggerOptions(config.logging.level),
+    genReqId: newRequestId,
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.server.publicBaseUrl !== null,
+  });
+  await app.register(multipart);
+
+  const models = new ServedModels(config.models.served, services.engines, config.models.defaultModel, config.models.defaultGptImageModel);
+  const authenticate = createAuthenticator(services.keyStore, config.adminKey);
+  const openApiDocument = buildOpenApiDocument(models, PIXELGATE_VERSION);
+
+  registerResponseHeaders(app, clock);
+  app.setErrorHandler((error, request, reply) => sendApiError(toApiError(error, request), request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendApiError(apiError('invalid_url', { method: request.method, url: redactedUrl(request.url) ?? '' }), request, reply),
+  );
+
+  app.addHook('onRequest', async (request) => {
+    const url = request.url;
+    const isApi = url.startsWith('/v1/') && !url.startsWith('/v1/results/');
+    const isAdmin = url === '/admin' || url.startsWith('/admin/');
+    if (!isApi && !isAdmin) return;
+    request.principal = await authenticate(request);
+    if (isAdmin && request.principal.kind !== 'admin') throw apiError('admin_key_required');
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/openapi.json', async () => openApiDocument);
+  registerModelsRoute(app, models, Math.floor(clock() / 1000));
+  registerEditsRoute(app, {
+    models,
+    engines: services.engines,
+    publisher: new ResultPublisher(services.blobStore, services.signingSecret, config.results.urlTtlSeconds, clock),
+    uploadsDirectory: path.join(config.dataDir, 'tmp', 'uploads'),
+    maxInputPixels: config.images.maxInputPixels,
+    maxRequestBytes: config.server.maxRequestBytes ?? models.largestRequestBytes(),
+    maxFormParts: config.server.maxFormParts,
+    bodyTimeoutMs: config.server.bodyTimeoutMs,
+    publicBaseUrl: config.server.publicBaseUrl,
+    clock,
+    seed: services.seed,
+  });
+  registerResultsRoute(app, services.blobStore, services.signingSecret, clock);
+  registerAdminKeysRoute(app, services.keyStore);
+  return app;
+}

@@ -1,0 +1,46 @@
+/**
+ * The one place errors become HTTP responses. Catalogue errors render as they are; errors
+ * from Fastify and its plugins are mapped onto the catalogue; anything else is logged and
+ * answered with the generic 500, never a stack trace.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { EngineError } from '../engines/engine.ts';
+import { ApiError, apiError } from '../openai/error-catalogue.ts';
+import { engineFailureToApiError } from './engine-failure.ts';
+
+function fromFastifyError(error: FastifyError, request: FastifyRequest): ApiError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return apiError('invalid_content_type', { received: String(request.headers['content-type'] ?? 'none') });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return apiError('request_too_large', { limitBytes: request.routeOptions.bodyLimit ?? 0 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return apiError('invalid_admin_request', { param: 'body', reason: 'The request body is not valid JSON.' });
+    default:
+      if (error.statusCode === 400 && error.code === undefined && error instanceof SyntaxError) {
+        return apiError('invalid_admin_request', { param: 'body', reason: 'The request body is not valid JSON.' });
+      }
+      return null;
+  }
+}
+
+export function toApiError(error: unknown, request: FastifyRequest): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof EngineError) {
+    if (error.kind === 'internal') request.log.error({ err: error }, 'engine failure');
+    return engineFailureToApiError(error);
+  }
+  const mapped = fromFastifyError(error as FastifyError, request);
+  if (mapped) return mapped;
+  request.log.error({ err: error }, 'unexpected error');
+  return apiError('server_error');
+}
+
+export function sendApiError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // A body we stopped reading must not be drained into the next request on this connection.
+  if (!request.raw.complete) reply.header('connection', 'close');
+  if (error.retryAfterSeconds !== null) reply.header('retry-after', String(error.retryAfterSeconds));
+  return reply.code(error.status).type('application/json').send(error.body);
+}

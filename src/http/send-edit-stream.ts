@@ -1,0 +1,68 @@
+/**
+ * Server-Sent Events for `stream=true` (GPT image rules): `image_edit.partial_image` frames
+ * while the engine works, then one `image_edit.completed` frame. No `[DONE]`. A failure after
+ * the stream has begun is one `error` frame, as the SDK expects.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EditResult, PartialImage } from '../engines/engine.ts';
+import { resolvedOptions } from '../openai/edit-response.ts';
+import type { EditRequest } from '../openai/parse-edit-request.ts';
+import { OPENAI_VERSION } from './response-headers.ts';
+import { toApiError } from './render-api-error.ts';
+
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export async function sendEditStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  editRequest: EditRequest,
+  run: (onPartialImage: (partial: PartialImage) => void) => Promise<EditResult>,
+  clock: () => number,
+): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': request.id,
+    'openai-version': OPENAI_VERSION,
+    'openai-processing-ms': String(Math.round(clock() - (request.receivedAtMs ?? clock()))),
+  });
+  const createdAt = () => Math.floor(clock() / 1000);
+  const options = (width: number, height: number) => {
+    const resolved = resolvedOptions(editRequest, { bytes: Buffer.alloc(0), format: editRequest.outputFormat, width, height });
+    return { size: resolved.size, quality: resolved.quality, background: resolved.background, output_format: editRequest.outputFormat };
+  };
+  try {
+    const first = editRequest.images[0].facts;
+    const partialSize = editRequest.size ?? first;
+    const result = await run((partial) => {
+      raw.write(
+        frame('image_edit.partial_image', {
+          type: 'image_edit.partial_image',
+          b64_json: partial.bytes.toString('base64'),
+          partial_image_index: partial.index,
+          created_at: createdAt(),
+          ...options(partialSize.width, partialSize.height),
+        }),
+      );
+    });
+    const image = result.images[0];
+    raw.write(
+      frame('image_edit.completed', {
+        type: 'image_edit.completed',
+        b64_json: image.bytes.toString('base64'),
+        created_at: createdAt(),
+        ...options(image.width, image.height),
+        ...(result.usage ? { usage: result.usage } : {}),
+      }),
+    );
+  } catch (error) {
+    const { body } = toApiError(error, request);
+    raw.write(frame('error', { type: 'error', error: body.error }));
+  } finally {
+    raw.end();
+  }
+}

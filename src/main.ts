@@ -1,0 +1,59 @@
+/**
+ * Starts Pixelgate: loads and checks the configuration, opens the services, creates a first
+ * key on a brand-new install, listens, sweeps expired results, and shuts down gracefully on
+ * SIGTERM/SIGINT (in-flight requests finish within `server.shutdownGraceMs`).
+ */
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config/load-config.ts';
+import { openServices } from './open-services.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`pixelgate: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const opened = await openServices(config);
+  const { services } = opened;
+  const app = await createApp(services);
+
+  if (!config.adminKey && (await services.keyStore.count()) === 0) {
+    const created = await services.keyStore.create({ name: 'first-key' });
+    process.stdout.write(
+      `\nPixelgate created your first API key (shown only this once; keep it):\n\n    ${created.key}\n\n` +
+        `Create more with: npx pixelgate keys create --name <name>\n\n`,
+    );
+  }
+
+  const sweep = setInterval(() => {
+    services.blobStore.sweepExpired(Date.now()).catch((error) => app.log.error({ err: error }, 'result sweep failed'));
+  }, config.results.sweepIntervalMs);
+  sweep.unref();
+
+  await app.listen({ host: config.server.host, port: config.server.port });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    clearInterval(sweep);
+    const forced = setTimeout(() => process.exit(1), config.server.shutdownGraceMs);
+    forced.unref();
+    await app.close();
+    await opened.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`pixelgate: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

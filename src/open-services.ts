@@ -1,0 +1,35 @@
+/**
+ * Opens the real services a server runs on (database, key store, result store, signing
+ * secret, engines) from a loaded configuration, and closes them in reverse order.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { AppServices } from './app.ts';
+import { databaseUrlForDataDirectory, openDatabase } from './accounts/database.ts';
+import { SqlKeyStore } from './accounts/sql-key-store.ts';
+import type { PixelgateConfig } from './config/config-schema.ts';
+import { createEngines } from './engines/create-engines.ts';
+import { DiskBlobStore } from './storage/disk-blob-store.ts';
+import { loadOrCreateSigningSecret } from './storage/signing-secret.ts';
+
+export interface OpenedServices {
+  readonly services: AppServices;
+  close(): Promise<void>;
+}
+
+export async function openServices(config: PixelgateConfig): Promise<OpenedServices> {
+  await mkdir(config.dataDir, { recursive: true });
+  // Uploads left by a previous process that stopped mid-request.
+  await rm(path.join(config.dataDir, 'tmp', 'uploads'), { recursive: true, force: true });
+  const database = await openDatabase({ url: config.database.url ?? databaseUrlForDataDirectory(config.dataDir) });
+  const blobStore = new DiskBlobStore(path.join(config.dataDir, 'results'));
+  const signingSecret = await loadOrCreateSigningSecret(config.dataDir);
+  const engines = createEngines(config);
+  return {
+    services: { config, keyStore: new SqlKeyStore(database), blobStore, signingSecret, engines },
+    async close() {
+      await Promise.all([...engines.values()].map((engine) => engine.close()));
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Runs one validated edit on its engine: splits `n` into calls the engine can take, gives
+ * each output its own seed, and joins the results. Policy lives here, not in adapters;
+ * engines only make one call each.
+ */
+import { randomInt } from 'node:crypto';
+import type { EditJob, EditOutputImage, EditResult, EditUsage, ImageEngine, PartialImage } from '../engines/engine.ts';
+import type { EditRequest } from '../openai/parse-edit-request.ts';
+
+export interface RunEditOptions {
+  readonly requestId: string;
+  readonly signal: AbortSignal;
+  readonly onPartialImage?: (partial: PartialImage) => void;
+  /** Fixed seed for reproducible outputs; random when absent. */
+  readonly seed?: number;
+}
+
+function addUsage(total: EditUsage | null, next: EditUsage | null): EditUsage | null {
+  if (!next) return total;
+  if (!total) return next;
+  return {
+    total_tokens: total.total_tokens + next.total_tokens,
+    input_tokens: total.input_tokens + next.input_tokens,
+    output_tokens: total.output_tokens + next.output_tokens,
+    input_tokens_details: {
+      text_tokens: total.input_tokens_details.text_tokens + next.input_tokens_details.text_tokens,
+      image_tokens: total.input_tokens_details.image_tokens + next.input_tokens_details.image_tokens,
+    },
+  };
+}
+
+export async function runEditJob(engine: ImageEngine, request: EditRequest, options: RunEditOptions): Promise<EditResult> {
+  const perCall = Math.max(1, engine.capabilities.maxOutputImagesPerCall);
+  const baseSeed = options.seed ?? randomInt(0, 2 ** 31);
+  const calls: Array<Promise<EditResult>> = [];
+  for (let first = 0; first < request.n; first += perCall) {
+    const job: EditJob = {
+      requestId: options.requestId,
+      model: request.model.engineModel,
+      prompt: request.prompt,
+      images: request.images,
+      mask: request.mask,
+      n: Math.min(perCall, request.n - first),
+      size: request.size,
+      outputFormat: request.outputFormat,
+      outputCompression: request.outputCompression,
+      quality: request.quality,
+      background: request.background,
+      inputFidelity: request.inputFidelity,
+      user: request.user,
+      partialImages: first === 0 ? request.partialImages : 0,
+      seed: baseSeed + first,
+      signal: options.signal,
+      onPartialImage: first === 0 ? options.onPartialImage : undefined,
+    };
+    calls.push(engine.edit(job));
+  }
+  const results = await Promise.all(calls);
+  const images: EditOutputImage[] = results.flatMap((result) => result.images);
+  const usage = results.reduce<EditUsage | null>((total, result) => addUsage(total, result.usage), null);
+  return { images, usage };
+}
