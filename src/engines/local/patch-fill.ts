@@ -42,9 +42,9 @@ const PATCH_RADIUS = 3;
 
 /** EM iterations (each: PatchMatch passes, then a vote) per level, coarsest level first. */
 function iterationsForLevel(levelIndex: number, levelCount: number): { em: number; passes: number } {
-  if (levelIndex === levelCount - 1) return { em: 6, passes: 2 };
-  if (levelIndex === 0) return { em: 2, passes: 1 };
-  return { em: 3, passes: 1 };
+  if (levelIndex === levelCount - 1) return { em: 8, passes: 2 };
+  if (levelIndex === 0) return { em: 3, passes: 1 };
+  return { em: 5, passes: 2 };
 }
 
 /**

@@ -2,10 +2,14 @@
  * The EM "voting" step of Wexler, Shechtman and Irani (Space-Time Completion of Video, 2007):
  * every hole pixel becomes the weighted average of the pixels that the overlapping target
  * patches' matches put at its position. Better-matching patches weigh more:
- * weight = exp(-d / (2σ²)), d the per-pixel mean squared distance, σ² the mean d over targets.
+ * weight = exp(-d / (2σ²)), d the per-pixel mean squared distance, 2σ² the mean d over targets,
+ * floored so that a field of near-perfect matches does not make every other patch weightless.
  */
 import type { FillLevel } from './fill-pyramid.ts';
 import type { NearestNeighbourField, PatchGeometry } from './nearest-neighbour-field.ts';
+
+/** Per-pixel squared RGB distance (≈ 3 levels per channel) below which weights stop narrowing. */
+const MIN_TWO_SIGMA_SQUARED = 30;
 
 export function votePatches(
   level: FillLevel,
@@ -66,7 +70,7 @@ function patchWeights(
     weights[index] = field.distance[index] / windowPixels;
     total += weights[index];
   }
-  const twoSigmaSquared = 2 * (total / targets.length) + 1e-3;
+  const twoSigmaSquared = Math.max(total / targets.length, MIN_TWO_SIGMA_SQUARED);
   for (let index = 0; index < targets.length; index += 1) {
     // Floor the weight so a target far worse than the rest still votes where it is the only one.
     weights[index] = Math.max(Math.exp(-weights[index] / twoSigmaSquared), 1e-6);
