@@ -82,8 +82,7 @@ function collectTextFields(parts: readonly FormPart[]): Map<string, FormTextPart
 function checkPartKinds(parts: readonly FormPart[], rules: ModelRules): void {
   for (const part of parts) {
     if (part.kind === 'field' && isImageField(part.fieldName)) {
-      const expected = rules.image.acceptsArray ? 'one of an array of files or file' : 'a file';
-      throw apiError('invalid_type', { param: 'image', expected });
+      throw apiError('invalid_type', { param: 'image', expected: 'one of an array of files or file' });
     }
     if (part.kind === 'field' && part.fieldName === 'mask') throw apiError('invalid_type', { param: 'mask', expected: 'a file' });
     if (part.kind === 'file' && !fileFields.has(part.fieldName)) {

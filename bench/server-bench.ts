@@ -1,0 +1,120 @@
+/**
+ * `npm run bench`: 1024x1024 edits (20 % hole) through the real server, side by side with the
+ * built-in engine and with the stand-in engine that answers at once, so the server's own
+ * overhead shows apart from engine time. For 1, 8 and 32 concurrent clients it reports
+ * requests per second, p50/p99 latency and the server's peak RSS (a fresh server per row, so
+ * each peak is that row's). Options: --quick (fewer requests), --json.
+ */
+import autocannon from 'autocannon';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { buildMultipart } from '../test/support/multipart.ts';
+import { createKey, startServer } from '../test/support/start-server.ts';
+
+const SIDE = 1024;
+const quick = process.argv.includes('--quick');
+
+async function benchInputs(): Promise<{ image: Buffer; mask: Buffer }> {
+  const pixels = Buffer.alloc(SIDE * SIDE * 3);
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      const offset = (y * SIDE + x) * 3;
+      const brick = (Math.floor(y / 32) % 2 === 0 ? x : x + 32) % 64 < 60 && y % 32 < 28;
+      pixels[offset] = brick ? 170 + ((x * 7 + y * 13) % 30) : 90;
+      pixels[offset + 1] = brick ? 70 + ((x * 3) % 20) : 90;
+      pixels[offset + 2] = brick ? 50 : 95;
+    }
+  }
+  const maskPixels = Buffer.alloc(SIDE * SIDE * 4, 255);
+  const hole = Math.round(SIDE * Math.sqrt(0.2));
+  const from = Math.round((SIDE - hole) / 2);
+  for (let y = from; y < from + hole; y++) for (let x = from; x < from + hole; x++) maskPixels[(y * SIDE + x) * 4 + 3] = 0;
+  return {
+    image: await sharp(pixels, { raw: { width: SIDE, height: SIDE, channels: 3 } }).png().toBuffer(),
+    mask: await sharp(maskPixels, { raw: { width: SIDE, height: SIDE, channels: 4 } }).png().toBuffer(),
+  };
+}
+
+async function peakRssMegabytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+}
+
+interface Row {
+  engine: string;
+  concurrency: number;
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakRssMb: number;
+  non2xx: number;
+}
+
+async function runRow(engine: 'local' | 'stand-in', concurrency: number, inputs: { image: Buffer; mask: Buffer }): Promise<Row> {
+  const server = await startServer({
+    config: {
+      models: { served: [{ id: 'bench-model', rules: 'pixelgate-fill', engine }] , defaultModel: 'bench-model' },
+      engines: { local: { maxQueuedJobs: 256 } },
+    },
+    env: { LOG_LEVEL: 'warn' },
+  });
+  try {
+    const { key } = await createKey(server, 'bench');
+    const { body, contentType } = buildMultipart([
+      { name: 'model', value: 'bench-model' },
+      { name: 'prompt', value: 'remove the patch' },
+      { name: 'image', filename: 'image.png', data: inputs.image, contentType: 'image/png' },
+      { name: 'mask', filename: 'mask.png', data: inputs.mask, contentType: 'image/png' },
+    ]);
+    const perClient = engine === 'local' ? (quick ? 1 : 2) : quick ? 20 : 100;
+    const amount = Math.max(engine === 'local' ? 4 : 200, concurrency * perClient);
+    const result = await autocannon({
+      url: `${server.baseUrl}/v1/images/edits`,
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
+      body,
+      connections: concurrency,
+      amount,
+      timeout: 600,
+    });
+    return {
+      engine,
+      concurrency,
+      requests: result.requests.total,
+      requestsPerSecond: Math.round((result.requests.total / (result.duration || 1)) * 100) / 100,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      peakRssMb: await peakRssMegabytes(server.pid),
+      non2xx: result.non2xx + result.errors,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const inputs = await benchInputs();
+const rows: Row[] = [];
+for (const concurrency of [1, 8, 32]) {
+  for (const engine of ['stand-in', 'local'] as const) {
+    const row = await runRow(engine, concurrency, inputs);
+    rows.push(row);
+    process.stderr.write(`${JSON.stringify(row)}\n`);
+  }
+}
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify(rows, null, 2));
+} else {
+  console.log(`\n1024x1024 edits, 20 % hole, pixelgate-fill rules, b64_json (input PNG ${Math.round(inputs.image.length / 1024)} KiB)\n`);
+  console.log('| engine | clients | requests | req/s | p50 ms | p99 ms | peak RSS MB | errors |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const row of rows) {
+    console.log(`| ${row.engine} | ${row.concurrency} | ${row.requests} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.peakRssMb} | ${row.non2xx} |`);
+  }
+  for (const concurrency of [1, 8, 32]) {
+    const standIn = rows.find((row) => row.engine === 'stand-in' && row.concurrency === concurrency)!;
+    const local = rows.find((row) => row.engine === 'local' && row.concurrency === concurrency)!;
+    console.log(`clients ${concurrency}: server overhead p50 ${standIn.p50Ms} ms = ${((standIn.p50Ms / local.p50Ms) * 100).toFixed(1)} % of a built-in edit's p50 (${local.p50Ms} ms)`);
+  }
+}
