@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseSchema } from './database-schema.ts';
 import { staticMigrationProvider } from './migrations.ts';
@@ -38,7 +38,7 @@ export function databaseUrlForDataDirectory(dataDirectory: string): string {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const database = createDatabase(options);
   try {
-    await migrateToLatest(database.db);
+    await migrateToLatest(database);
   } catch (error) {
     await database.close();
     throw error;
@@ -99,14 +99,27 @@ function openPostgres(url: string): Database {
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
-async function migrateToLatest(db: Kysely<DatabaseSchema>): Promise<void> {
-  const migrator = new Migrator({ db, provider: staticMigrationProvider });
+async function migrateToLatest(database: Database): Promise<void> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: staticMigrationProvider,
+    // Kysely looks for its migration tables in every schema unless told which one; name the
+    // schema the tables are created in, so two schemas in one database never see each other's.
+    migrationTableSchema: database.dialect === 'postgres' ? await currentPostgresSchema(database.db) : undefined,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     const detail = error instanceof Error ? error.message : String(error);
     throw new Error(`Database migration ${failed ?? '(unknown)'} failed: ${detail}`, { cause: error });
   }
+}
+
+async function currentPostgresSchema(db: Kysely<DatabaseSchema>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (schema == null) throw new Error('PostgreSQL search_path names no existing schema to create tables in');
+  return schema;
 }
 
 function redactUrl(url: string): string {
