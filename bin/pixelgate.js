@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI (src/cli/main.ts) under tsx in a child Node process, passing the
+// arguments through and exiting with the child's code (or re-raising the signal that ended it).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const tsxLoaderUrl = import.meta.resolve('tsx');
+const cliEntryPath = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+const child = spawn(process.execPath, ['--import', tsxLoaderUrl, cliEntryPath, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+
+child.on('error', (error) => {
+  process.stderr.write(`pixelgate: cannot start ${process.execPath}: ${error.message}\n`);
+  process.exit(1);
+});
+
+child.on('exit', (code, signal) => {
+  if (signal !== null) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+    return;
+  }
+  process.exit(code ?? 1);
+});
