@@ -38,7 +38,7 @@ export function databaseUrlForDataDirectory(dataDirectory: string): string {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const database = createDatabase(options);
   try {
-    await migrateToLatest(database);
+    await migrateWithRetry(database);
   } catch (error) {
     await database.close();
     throw error;
@@ -97,6 +97,25 @@ function openPostgres(url: string): Database {
   pool.on('error', () => {});
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * Kysely takes no migration lock on SQLite, so a server and a CLI opening a fresh file at the
+ * same moment can race (about 1 start in 30 in a six-process test) and one fails with "table
+ * already exists" or SQLITE_BUSY. Retrying lets the loser see the winner's finished migrations.
+ * PostgreSQL migrations are serialised by Kysely's lock and are not retried.
+ */
+async function migrateWithRetry(database: Database): Promise<void> {
+  const attempts = database.dialect === 'sqlite' ? 3 : 1;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await migrateToLatest(database);
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
 }
 
 async function migrateToLatest(database: Database): Promise<void> {
