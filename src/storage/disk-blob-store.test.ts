@@ -83,7 +83,9 @@ test('sweepExpired removes expired blobs and stale temporary files, and counts t
   assert.equal(await store.sweepExpired(now), 2);
   assert.deepEqual((await fs.readdir(root)).sort(), ['img_fresh_1.blob', 'img_writing.tmp-8899aabbccddeeff']);
   assert.equal(await store.sweepExpired(now), 0);
-  assert.ok(await store.get('img_fresh_1', now));
+  const fresh = await store.get('img_fresh_1', now);
+  assert.ok(fresh);
+  fresh.body.destroy();
 });
 
 test('keys that are malformed or could escape the root are refused by every method', async (t) => {

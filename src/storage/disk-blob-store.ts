@@ -6,6 +6,9 @@
  * one rename publishes data and metadata together. Writes go to `<key>.tmp-<random>`, are
  * fsynced, renamed into place, and the directory is fsynced; keys cannot contain `.`, so a
  * temporary name is never a key and is never served.
+ *
+ * `get` hands back an open file as `body`: consume it or `destroy()` it, or the descriptor stays
+ * open until garbage collection. A blob swept while being read is still read to the end.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
