@@ -9,4 +9,4 @@ if [ ${#files[@]} -eq 0 ]; then
   echo "no test files found" >&2
   exit 1
 fi
-exec node --import tsx --test --test-reporter=spec --test-timeout=300000 "${files[@]}"
+exec node --import tsx --test --test-reporter=tap --test-timeout=300000 "${files[@]}"

@@ -58,7 +58,7 @@ describe('authentication errors', () => {
   it('masks an unknown key in the 401 message', async () => {
     await expectError([png('image', squareRgba), prompt], 401, error(
       `Incorrect API key provided: sk-pg${'*'.repeat(29)}wxyz.`, 'invalid_request_error', null, 'invalid_api_key'),
-      'sk-pg-000000000000000000000000000wxyz');
+      'sk-pg-0000000000000000000000000000wxyz');
   });
 });
 

@@ -81,7 +81,7 @@ describe('dall-e-2 through the SDK', () => {
 
   it('serves the seed path with a trailing slash', async () => {
     const form = new FormData();
-    form.append('image', new Blob([holed], { type: 'image/png' }), 'a.png');
+    form.append('image', new Blob([new Uint8Array(holed)], { type: 'image/png' }), 'a.png');
     form.append('prompt', 'x');
     form.append('size', '256x256');
     form.append('response_format', 'b64_json');

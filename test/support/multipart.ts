@@ -43,7 +43,7 @@ export async function postEdit(
   const { body, contentType } = buildMultipart(parts);
   const headers: Record<string, string> = { 'content-type': contentType };
   if (key !== null) headers.authorization = `Bearer ${key}`;
-  const response = await fetch(baseUrl + path, { method: 'POST', headers, body });
+  const response = await fetch(baseUrl + path, { method: 'POST', headers, body: new Uint8Array(body) });
   const text = await response.text();
   let json: unknown = null;
   try {

@@ -1,7 +1,9 @@
 /**
  * Resizes the image and its edit mask to the requested output size before the fill. The image
- * is resampled normally (sharp premultiplies alpha); the mask uses nearest-neighbour so it
- * stays binary and its edges stay where the image's do.
+ * is resampled normally (sharp premultiplies alpha). The mask is resampled with the same
+ * kernel and every output pixel that any masked input pixel reaches is masked: those pixels
+ * were blended with the hole (and its transparency) by the image resize, so they must be
+ * filled too, or a half-transparent seam would ring the fill.
  */
 import sharp from 'sharp';
 import type { ImageSize } from '../engine.ts';
@@ -19,9 +21,9 @@ export async function resizeRgba(image: RgbaImage, size: ImageSize): Promise<Rgb
 export async function resizeEditMask(mask: EditMask, width: number, height: number, size: ImageSize): Promise<EditMask> {
   const levels = Buffer.from(mask.map((value) => (value === 1 ? 255 : 0)));
   const resized = await sharp(levels, { raw: { width, height, channels: 1 } })
-    .resize(size.width, size.height, { fit: 'fill', kernel: 'nearest' })
+    .resize(size.width, size.height, { fit: 'fill' })
     .extractChannel(0)
     .raw()
     .toBuffer();
-  return Uint8Array.from(resized, (value) => (value >= 128 ? 1 : 0));
+  return Uint8Array.from(resized, (value) => (value > 0 ? 1 : 0));
 }
