@@ -5,6 +5,7 @@
  * requests per second, p50/p99 latency and the server's peak RSS (a fresh server per row, so
  * each peak is that row's). Options: --quick (fewer requests), --json.
  */
+// @ts-expect-error autocannon ships no type declarations
 import autocannon from 'autocannon';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';

@@ -3,7 +3,7 @@
  * key on a brand-new install, listens, sweeps expired results, and shuts down gracefully on
  * SIGTERM/SIGINT (in-flight requests finish within `server.shutdownGraceMs`).
  */
-import { createApp } from './app.ts';
+import { createApp, PIXELGATE_VERSION } from './app.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { openServices } from './open-services.ts';
 
@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   }, config.results.sweepIntervalMs);
   sweep.unref();
 
-  await app.listen({ host: config.server.host, port: config.server.port });
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  process.stdout.write(`Pixelgate ${PIXELGATE_VERSION} listening on ${address} (data in ${config.dataDir})\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -66,6 +66,9 @@ describe('keys', () => {
     const refused = await postEdit(server.baseUrl, key, editParts());
     assert.equal(refused.status, 401);
     assert.equal(refused.json.error.code, 'invalid_api_key');
+    const logs = server.stdout();
+    assert.ok(logs.includes(id), 'the logs show requests');
+    for (const secret of [key, server.adminKey, 'signature=', 'authorization']) assert.equal(logs.includes(secret), false, `logs contain ${secret}`);
   });
 
   it('refuses the admin API to a non-admin key', async () => {

@@ -58,7 +58,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s\n${stdout}\n${stderr}`)), 30_000);
     const onData = () => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
