@@ -76,7 +76,8 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   app.addHook('onRequest', async (request) => {
     const url = request.url;
     const isApi = url.startsWith('/v1/') && !url.startsWith('/v1/results/');
-    const isAdmin = url === '/admin' || url.startsWith('/admin/');
+    // `/admin` itself is the console page (issue 5); its data comes from `/admin/...` with the admin key.
+    const isAdmin = url.startsWith('/admin/');
     if (!isApi && !isAdmin) return;
     request.principal = await authenticate(request);
     if (isAdmin && request.principal.kind !== 'admin') throw apiError('admin_key_required');
