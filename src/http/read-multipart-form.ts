@@ -79,6 +79,9 @@ function translateParserError(error: unknown, limits: MultipartLimits): unknown 
     return apiError('too_many_parts', { limit: limits.maxParts });
   }
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return apiError('invalid_content_type', { received: 'multipart without boundary' });
+  if (code === 'FST_PROTO_VIOLATION') return apiError('unknown_parameter', { param: '__proto__' });
+  // A failing disk write is ours, not the client's: let it surface as a server error.
+  if ((error as { syscall?: string }).syscall) return error;
   return apiError('malformed_multipart');
 }
 

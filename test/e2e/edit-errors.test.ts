@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
 import { decompressionBombHeader, halfTransparentMask, jpeg, opaquePng, pngWithTransparentHole } from '../support/images.ts';
-import { png, postEdit, type TestPart } from '../support/multipart.ts';
+import { buildMultipart, png, postEdit, type TestPart } from '../support/multipart.ts';
 
 let server: RunningServer;
 let key: string;
@@ -194,6 +194,17 @@ describe('request-level errors', () => {
     assert.equal(response.status, 400);
     assert.deepEqual(await response.json(), error(
       'Invalid Content-Type header (application/json): this endpoint expects multipart/form-data.', 'invalid_request_error', null, 'invalid_content_type'));
+  });
+  it('refuses a multipart body that ends before its closing boundary', async () => {
+    const { body, contentType } = buildMultipart([prompt, png('image', squareRgba)]);
+    const response = await fetch(`${server.baseUrl}/v1/images/edits`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
+      body: new Uint8Array(body.subarray(0, body.length - 200)),
+    });
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), error(
+      'The multipart/form-data body could not be parsed: it is malformed or ended early.', 'invalid_request_error', null, 'invalid_multipart'));
   });
   it('answers an unknown path in the OpenAI envelope', async () => {
     const response = await fetch(`${server.baseUrl}/v1/nothing-here`, { headers: { authorization: `Bearer ${key}` } });
