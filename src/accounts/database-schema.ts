@@ -5,6 +5,11 @@
  * Integer columns are `number` on both dialects: `openDatabase` makes pg parse BIGINT (and
  * `count(*)`) as numbers, and better-sqlite3 already returns numbers.
  */
+import type { ColumnType } from 'kysely';
+
+/** A column added later: rows inserted by older code leave it to its SQL default. */
+type OptionalOnInsert<Value> = ColumnType<Value, Value | undefined, Value>;
+
 export interface ApiKeysTable {
   /** `key_` + 24 lowercase hex characters. */
   id: string;
@@ -17,8 +22,37 @@ export interface ApiKeysTable {
   created_at_ms: number;
   last_used_at_ms: number | null;
   revoked_at_ms: number | null;
+  /** Migration 0002. JSON array of model ids; null: every model. Optional on insert (null). */
+  allowed_models: OptionalOnInsert<string | null>;
+  requests_per_minute: OptionalOnInsert<number | null>;
+  max_concurrent_edits: OptionalOnInsert<number | null>;
+  /** Remaining credit in micro-dollars; null: unlimited. */
+  credit_micro_usd: OptionalOnInsert<number | null>;
+  /** Held by edits in flight (estimated cost), released or settled when they end; 0 on insert. */
+  reserved_micro_usd: OptionalOnInsert<number>;
+  /** Everything ever settled on this key; 0 on insert. */
+  spent_micro_usd: OptionalOnInsert<number>;
+}
+
+/** Migration 0002: one row per edit that ran (or was refused after parsing). */
+export interface UsageRecordsTable {
+  request_id: string;
+  key_id: string | null;
+  model: string;
+  channel: string | null;
+  status: string;
+  http_status: number;
+  latency_ms: number;
+  images: number;
+  input_tokens: number;
+  output_tokens: number;
+  text_tokens: number;
+  image_tokens: number;
+  cost_micro_usd: number;
+  created_at_ms: number;
 }
 
 export interface DatabaseSchema {
   api_keys: ApiKeysTable;
+  usage_records: UsageRecordsTable;
 }

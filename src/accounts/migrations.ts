@@ -23,6 +23,42 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
       await db.schema.dropTable('api_keys').execute();
     },
   },
+  '0002_key_limits_credit_and_usage': {
+    async up(db: Kysely<any>): Promise<void> {
+      // One column per statement: SQLite's ALTER TABLE adds one at a time.
+      await db.schema.alterTable('api_keys').addColumn('allowed_models', 'text').execute();
+      await db.schema.alterTable('api_keys').addColumn('requests_per_minute', 'integer').execute();
+      await db.schema.alterTable('api_keys').addColumn('max_concurrent_edits', 'integer').execute();
+      await db.schema.alterTable('api_keys').addColumn('credit_micro_usd', 'bigint').execute();
+      await db.schema.alterTable('api_keys').addColumn('reserved_micro_usd', 'bigint', (column) => column.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('api_keys').addColumn('spent_micro_usd', 'bigint', (column) => column.notNull().defaultTo(0)).execute();
+      await db.schema
+        .createTable('usage_records')
+        .addColumn('request_id', 'text', (column) => column.primaryKey())
+        .addColumn('key_id', 'text')
+        .addColumn('model', 'text', (column) => column.notNull())
+        .addColumn('channel', 'text')
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('http_status', 'integer', (column) => column.notNull())
+        .addColumn('latency_ms', 'bigint', (column) => column.notNull())
+        .addColumn('images', 'integer', (column) => column.notNull())
+        .addColumn('input_tokens', 'bigint', (column) => column.notNull())
+        .addColumn('output_tokens', 'bigint', (column) => column.notNull())
+        .addColumn('text_tokens', 'bigint', (column) => column.notNull())
+        .addColumn('image_tokens', 'bigint', (column) => column.notNull())
+        .addColumn('cost_micro_usd', 'bigint', (column) => column.notNull())
+        .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('usage_records_created_at').on('usage_records').column('created_at_ms').execute();
+      await db.schema.createIndex('usage_records_key_created_at').on('usage_records').columns(['key_id', 'created_at_ms']).execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('usage_records').execute();
+      for (const column of ['allowed_models', 'requests_per_minute', 'max_concurrent_edits', 'credit_micro_usd', 'reserved_micro_usd', 'spent_micro_usd']) {
+        await db.schema.alterTable('api_keys').dropColumn(column).execute();
+      }
+    },
+  },
 });
 
 /** Serves `migrations` to Kysely's Migrator without touching the file system. */

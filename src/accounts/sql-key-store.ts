@@ -6,7 +6,7 @@
  * fast one keeps `authenticate` on the request path cheap.
  */
 import crypto from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { ApiKeyRecord, CreatedApiKey, KeyStore } from './key-store.ts';
 import type { Database } from './database.ts';
 import type { ApiKeysTable } from './database-schema.ts';
@@ -49,7 +49,7 @@ export class SqlKeyStore implements KeyStore {
 
   async create(input: { name: string }): Promise<CreatedApiKey> {
     const key = apiKeySecretPrefix + this.#randomBase62(secretRandomLength);
-    const row: Selectable<ApiKeysTable> = {
+    const row: Insertable<ApiKeysTable> & Selectable<Pick<ApiKeysTable, KeyRecordColumn>> = {
       id: `key_${this.#randomBytes(12).toString('hex')}`,
       name: input.name,
       prefix: key.slice(0, displayPrefixLength),
@@ -130,7 +130,9 @@ export class SqlKeyStore implements KeyStore {
   }
 }
 
-function toApiKeyRecord(row: Selectable<ApiKeysTable>): ApiKeyRecord {
+type KeyRecordColumn = 'id' | 'name' | 'prefix' | 'secret_hash' | 'created_at_ms' | 'last_used_at_ms' | 'revoked_at_ms';
+
+function toApiKeyRecord(row: Selectable<Pick<ApiKeysTable, KeyRecordColumn>>): ApiKeyRecord {
   return {
     id: row.id,
     name: row.name,

@@ -14,10 +14,78 @@ const ServedModelSchema = Type.Object(
     id: Type.String({ minLength: 1, maxLength: 128 }),
     /** Which family's rules apply (a key of the capability table). */
     rules: Type.Union(modelFamilies.map((family) => Type.Literal(family))),
-    /** Which engine serves it (`local`, `stand-in`). */
-    engine: Type.String({ minLength: 1 }),
+    /**
+     * Which built-in engine serves it (`local`, `stand-in`); omit it for a model served by the
+     * channels that list it in `channels[].models`.
+     */
+    engine: Type.Optional(Type.String({ minLength: 1 })),
     /** The model name the engine is given; defaults to `id`. */
     engineModel: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  strict,
+);
+
+const ChannelModelSchema = Type.Object(
+  {
+    /** A served model id (`models.served[].id`). */
+    id: Type.String({ minLength: 1 }),
+    /** The model name sent upstream (the Azure deployment when `deployment` is not set); defaults to `id`. */
+    upstreamModel: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  strict,
+);
+
+/** One upstream (or built-in engine) that serves some models; see docs/relay.md. */
+const ChannelSchema = Type.Object(
+  {
+    /** Unique; shown in usage records and `GET /admin/channels`. */
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
+    type: Type.Union(['openai', 'azure', 'openai-compatible', 'local', 'stand-in'].map((type) => Type.Literal(type))),
+    /** API base: OpenAI `https://api.openai.com/v1` by default; Azure: the resource endpoint `https://<name>.openai.azure.com`. */
+    baseUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+    /** The upstream key in the file; prefer `apiKeyEnv`. */
+    apiKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** Name of the environment variable holding the upstream key (read once at boot). */
+    apiKeyEnv: Type.Optional(Type.String({ minLength: 1 })),
+    /** Azure: the deployment name; when absent each model's `upstreamModel` is its deployment. */
+    deployment: Type.Optional(Type.String({ minLength: 1 })),
+    /** Azure: the `api-version` query parameter. */
+    apiVersion: Type.String({ minLength: 1, default: '2025-04-01-preview' }),
+    models: Type.Array(ChannelModelSchema, { minItems: 1 }),
+    /** Higher first; lower priorities take traffic only when every higher one failed or is open. */
+    priority: Type.Integer({ default: 0 }),
+    /** Share of traffic among channels of equal priority. */
+    weight: Type.Integer({ minimum: 1, maximum: 1000, default: 1 }),
+    connectTimeoutMs: Type.Integer({ minimum: 1, default: 10_000 }),
+    /** From the request sent until the upstream's response headers (image edits take long). */
+    firstByteTimeoutMs: Type.Integer({ minimum: 1, default: 300_000 }),
+    /** The whole upstream call, upload and download included. */
+    requestTimeoutMs: Type.Integer({ minimum: 1, default: 600_000 }),
+  },
+  strict,
+);
+
+const PerMillionTokensSchema = Type.Object(
+  {
+    textInput: Type.Number({ minimum: 0 }),
+    imageInput: Type.Number({ minimum: 0 }),
+    imageOutput: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+
+/** Price of one served model on upstream channels, in US dollars. */
+const ModelPriceSchema = Type.Object(
+  {
+    model: Type.String({ minLength: 1 }),
+    /** dall-e-2 style: dollars per output image by size (`"1024x1024"`), `"*"` for any other size. */
+    perImageUsd: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }))),
+    /** GPT image style: dollars per million tokens, from the upstream's `usage`. */
+    perMillionTokensUsd: Type.Optional(PerMillionTokensSchema),
+    /** Output tokens assumed per image when estimating before the edit runs (the reservation). */
+    estimatedOutputTokensPerImage: Type.Integer({ minimum: 0, default: 6240 }),
+    /** Input image tokens assumed per input image when estimating. */
+    estimatedInputTokensPerImage: Type.Integer({ minimum: 0, default: 1600 }),
   },
   strict,
 );
@@ -84,6 +152,33 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Upstreams and their models (relay mode); empty: every model runs on its built-in engine. */
+    channels: Type.Array(ChannelSchema, { default: [] }),
+    routing: Type.Object(
+      {
+        /** Consecutive retryable failures after which a channel is taken out of rotation. */
+        failureThreshold: Type.Integer({ minimum: 1, default: 3 }),
+        /** How long a channel stays out before one probe request may try it again. */
+        openDurationMs: Type.Integer({ minimum: 0, default: 30_000 }),
+        /** Largest upstream response (JSON with base64 images, or a downloaded image URL). */
+        maxUpstreamResponseBytes: Type.Integer({ minimum: 1024, default: 512 * 1024 * 1024 }),
+      },
+      { ...strict, default: {} },
+    ),
+    billing: Type.Object(
+      {
+        /** Price per output image of the built-in engines (`local`, `stand-in`). */
+        builtInPerImageUsd: Type.Number({ minimum: 0, default: 0 }),
+        prices: Type.Array(ModelPriceSchema, {
+          default: [
+            { model: 'dall-e-2', perImageUsd: { '256x256': 0.016, '512x512': 0.018, '1024x1024': 0.02 } },
+            { model: 'gpt-image-1', perMillionTokensUsd: { textInput: 5, imageInput: 10, imageOutput: 40 } },
+            { model: 'gpt-image-1-mini', perMillionTokensUsd: { textInput: 2, imageInput: 2.5, imageOutput: 8 } },
+          ],
+        }),
+      },
+      { ...strict, default: {} },
+    ),
     engines: Type.Object(
       {
         local: Type.Object(
@@ -120,3 +215,5 @@ export const ConfigSchema = Type.Object(
 
 export type PixelgateConfig = Static<typeof ConfigSchema>;
 export type ServedModelConfig = Static<typeof ServedModelSchema>;
+export type ChannelConfig = Static<typeof ChannelSchema>;
+export type ModelPriceConfig = Static<typeof ModelPriceSchema>;

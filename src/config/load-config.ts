@@ -70,13 +70,48 @@ function checkCrossFieldRules(config: PixelgateConfig): void {
   config.models.served.forEach((model, index) => {
     if (seen.has(model.id)) throw new ConfigError(`models.served[${index}].id`, `duplicate model id '${model.id}'`);
     seen.add(model.id);
-    if (!(knownEngineIds as readonly string[]).includes(model.engine)) {
+    if (model.engine !== undefined && !(knownEngineIds as readonly string[]).includes(model.engine)) {
       throw new ConfigError(`models.served[${index}].engine`, `unknown engine '${model.engine}' (known: ${knownEngineIds.join(', ')})`);
     }
   });
+  checkChannels(config, seen);
   if (!seen.has(config.models.defaultModel)) {
     throw new ConfigError('models.defaultModel', `'${config.models.defaultModel}' is not among models.served`);
   }
+}
+
+/** Channel names are unique, name served models, and every served model has a target. */
+function checkChannels(config: PixelgateConfig, servedIds: ReadonlySet<string>): void {
+  const names = new Set<string>(knownEngineIds);
+  const channelServed = new Set<string>();
+  config.channels.forEach((channel, index) => {
+    if (names.has(channel.name)) throw new ConfigError(`channels[${index}].name`, `duplicate or reserved channel name '${channel.name}'`);
+    names.add(channel.name);
+    channel.models.forEach((model, modelIndex) => {
+      if (!servedIds.has(model.id)) throw new ConfigError(`channels[${index}].models[${modelIndex}].id`, `'${model.id}' is not among models.served`);
+      channelServed.add(model.id);
+    });
+    const upstream = channel.type !== 'local' && channel.type !== 'stand-in';
+    if (upstream && channel.apiKey === undefined) throw new ConfigError(`channels[${index}].apiKey`, 'an upstream channel needs apiKey or apiKeyEnv');
+    if ((channel.type === 'azure' || channel.type === 'openai-compatible') && channel.baseUrl === undefined) {
+      throw new ConfigError(`channels[${index}].baseUrl`, `a '${channel.type}' channel needs baseUrl`);
+    }
+  });
+  config.models.served.forEach((model, index) => {
+    if (model.engine === undefined && !channelServed.has(model.id)) {
+      throw new ConfigError(`models.served[${index}].engine`, `'${model.id}' has no engine and no channel lists it`);
+    }
+  });
+}
+
+/** `apiKeyEnv` is replaced by the variable's value, so credentials never need to sit in the file. */
+function resolveChannelCredentials(config: PixelgateConfig, environment: Environment): void {
+  config.channels.forEach((channel, index) => {
+    if (channel.apiKeyEnv === undefined) return;
+    const value = environment[channel.apiKeyEnv];
+    if (value === undefined || value === '') throw new ConfigError(`channels[${index}].apiKeyEnv`, `environment variable ${channel.apiKeyEnv} is not set`);
+    channel.apiKey = value;
+  });
 }
 
 export function loadConfig(environment: Environment = process.env, overrides: unknown = undefined): PixelgateConfig {
@@ -104,6 +139,7 @@ export function loadConfig(environment: Environment = process.env, overrides: un
     throw new ConfigError(key, expectation);
   }
   const config = withDefaults as PixelgateConfig;
+  resolveChannelCredentials(config, environment);
   checkCrossFieldRules(config);
   config.dataDir = path.resolve(config.dataDir);
   return deepFreeze(config);

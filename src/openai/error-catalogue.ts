@@ -338,6 +338,28 @@ export const errorCatalogue = {
     param: ({ param }) => param,
     message: ({ reason }) => reason,
   }),
+  upstream_rejected: entry<{ message: string }>({
+    status: 400,
+    type: 'invalid_request_error',
+    code: null,
+    param: noParam,
+    message: ({ message }) => `The upstream provider rejected the request: ${message}`,
+  }),
+  upstream_unavailable: entry<{ model: string; retryAfterSeconds: number }>({
+    status: 503,
+    type: 'server_error',
+    code: 'upstream_unavailable',
+    param: noParam,
+    message: ({ model, retryAfterSeconds }) =>
+      `No upstream provider could serve the model \`${model}\` right now. Please try again in ${retryAfterSeconds}s.`,
+  }),
+  upstream_failed: entry({
+    status: 502,
+    type: 'server_error',
+    code: 'upstream_failed',
+    param: noParam,
+    message: () => 'The upstream provider failed while processing your request.',
+  }),
   server_error: entry({
     status: 500,
     type: 'server_error',

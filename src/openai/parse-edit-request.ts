@@ -47,6 +47,8 @@ export interface EditRequest {
   readonly stream: boolean;
   readonly partialImages: number;
   readonly user: string | null;
+  /** The client's text fields exactly as sent, in wire order (forwarded to upstreams). */
+  readonly fields: ReadonlyArray<{ readonly name: string; readonly value: string }>;
 }
 
 const fileFields = new Set(['image', 'image[]', 'mask']);
@@ -215,5 +217,6 @@ export function parseEditRequest(parts: readonly FormPart[], directory: ModelDir
     stream: values.get('stream') === true,
     partialImages: Number(values.get('partial_images') ?? 0),
     user: optionalString(values, 'user'),
+    fields: [...fields.values()].map((part) => ({ name: part.fieldName, value: part.value })),
   };
 }

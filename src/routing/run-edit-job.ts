@@ -4,7 +4,9 @@
  * engines only make one call each.
  */
 import { randomInt } from 'node:crypto';
-import type { EditJob, EditOutputImage, EditResult, EditUsage, ImageEngine, PartialImage } from '../engines/engine.ts';
+import type { EditOutputImage, EditResult, EditUsage, ImageEngine, PartialImage } from '../engines/engine.ts';
+import type { RelayEditResult } from '../engines/openai/openai-image-engine.ts';
+import type { RelayEditJob, UpstreamStreamEvent } from '../engines/openai/relay-edit-job.ts';
 import type { EditRequest } from '../openai/parse-edit-request.ts';
 
 export interface RunEditOptions {
@@ -13,6 +15,10 @@ export interface RunEditOptions {
   readonly onPartialImage?: (partial: PartialImage) => void;
   /** Fixed seed for reproducible outputs; random when absent. */
   readonly seed?: number;
+  /** The model name for this engine (a channel's upstream name); `request.model.engineModel` when absent. */
+  readonly engineModel?: string;
+  /** Upstream stream events, passed through unchanged (relayed `stream=true`). */
+  readonly onUpstreamEvent?: (event: UpstreamStreamEvent) => void;
 }
 
 function addUsage(total: EditUsage | null, next: EditUsage | null): EditUsage | null {
@@ -29,14 +35,14 @@ function addUsage(total: EditUsage | null, next: EditUsage | null): EditUsage | 
   };
 }
 
-export async function runEditJob(engine: ImageEngine, request: EditRequest, options: RunEditOptions): Promise<EditResult> {
+export async function runEditJob(engine: ImageEngine, request: EditRequest, options: RunEditOptions): Promise<RelayEditResult> {
   const perCall = Math.max(1, engine.capabilities.maxOutputImagesPerCall);
   const baseSeed = options.seed ?? randomInt(0, 2 ** 31);
   const calls: Array<Promise<EditResult>> = [];
   for (let first = 0; first < request.n; first += perCall) {
-    const job: EditJob = {
+    const job: RelayEditJob = {
       requestId: options.requestId,
-      model: request.model.engineModel,
+      model: options.engineModel ?? request.model.engineModel,
       prompt: request.prompt,
       images: request.images,
       mask: request.mask,
@@ -52,11 +58,15 @@ export async function runEditJob(engine: ImageEngine, request: EditRequest, opti
       seed: baseSeed + first,
       signal: options.signal,
       onPartialImage: first === 0 ? options.onPartialImage : undefined,
+      forwardedFields: request.fields,
+      stream: request.stream,
+      onUpstreamEvent: first === 0 ? options.onUpstreamEvent : undefined,
     };
     calls.push(engine.edit(job));
   }
   const results = await Promise.all(calls);
   const images: EditOutputImage[] = results.flatMap((result) => result.images);
   const usage = results.reduce<EditUsage | null>((total, result) => addUsage(total, result.usage), null);
-  return { images, usage };
+  const completedEvent = (results[0] as RelayEditResult).completedEvent;
+  return completedEvent ? { images, usage, completedEvent } : { images, usage };
 }

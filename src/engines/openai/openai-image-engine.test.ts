@@ -174,11 +174,11 @@ describe('OpenAiImageEngine', () => {
     assert.deepEqual(result.usage, fakeUsage);
   });
 
-  test('a stream that fails after a partial image is not retryable', async () => {
+  test('a stream that fails after a partial image is an upstream fault (retryable; the router decides if it is too late)', async () => {
     const image = await spooled('stream-fail', await opaquePng(16, 16), 'one.png');
     upstream.cue({ kind: 'stream-then-error' });
     const error = (await engine().edit(job([image], { stream: true })).catch((caught) => caught)) as UpstreamError;
-    assert.equal(error.retryable, false);
+    assert.equal(error.retryable, true);
     assert.equal(error.upstreamBody?.code, 'upstream_cued');
   });
 });

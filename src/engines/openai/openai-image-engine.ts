@@ -69,7 +69,7 @@ export class OpenAiImageEngine implements ImageEngine {
   }
 
   async edit(job: RelayEditJob): Promise<RelayEditResult> {
-    const target = upstreamEditTarget(this.#options.endpoint);
+    const target = upstreamEditTarget(this.#options.endpoint, job.model);
     const body = buildUpstreamMultipart({
       fields: upstreamFields(job),
       images: job.images,
@@ -174,24 +174,22 @@ export class OpenAiImageEngine implements ImageEngine {
   }
 
   async #readStream(response: Dispatcher.ResponseData, job: RelayEditJob): Promise<RelayEditResult> {
-    let forwarded = 0;
     for await (const event of readServerSentEvents(response.body)) {
       if (event.event === 'error' || event.event === 'image_edit.failed') {
         const body = parseUpstreamErrorBody(event.data);
-        // Nothing reached the client yet: another channel may still serve the edit.
-        throw new UpstreamError(`Upstream '${this.id}' stream failed: ${body?.message ?? event.data}`, forwarded === 0, null, 200, body);
+        // An upstream fault, so retryable; the router knows whether anything reached the client already.
+        throw new UpstreamError(`Upstream '${this.id}' stream failed: ${body?.message ?? event.data}`, true, null, 200, body);
       }
       if (event.event === 'image_edit.completed') {
         const completed = JSON.parse(event.data) as { b64_json?: string; usage?: EditUsage };
-        if (typeof completed.b64_json !== 'string') throw new UpstreamError(`Upstream '${this.id}' completed event has no image.`, forwarded === 0, null, 200, null);
+        if (typeof completed.b64_json !== 'string') throw new UpstreamError(`Upstream '${this.id}' completed event has no image.`, true, null, 200, null);
         return { images: [this.#outputImage(Buffer.from(completed.b64_json, 'base64'))], usage: completed.usage ?? null, completedEvent: event };
       }
       if (event.event === 'image_edit.partial_image') {
-        forwarded += 1;
         job.onUpstreamEvent?.(event);
       }
     }
-    throw new UpstreamError(`Upstream '${this.id}' stream ended before the completed event.`, forwarded === 0, null, 200, null);
+    throw new UpstreamError(`Upstream '${this.id}' stream ended before the completed event.`, true, null, 200, null);
   }
 }
 

@@ -10,7 +10,8 @@ export type UpstreamEndpoint =
       readonly kind: 'azure';
       readonly baseUrl: string;
       readonly apiKey: string;
-      readonly deployment: string;
+      /** Null: the job's model name is the deployment (one deployment per model). */
+      readonly deployment: string | null;
       readonly apiVersion: string;
     };
 
@@ -23,10 +24,10 @@ function withoutTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-export function upstreamEditTarget(endpoint: UpstreamEndpoint): UpstreamTarget {
+export function upstreamEditTarget(endpoint: UpstreamEndpoint, model: string): UpstreamTarget {
   const base = withoutTrailingSlash(endpoint.baseUrl);
   if (endpoint.kind === 'azure') {
-    const deployment = encodeURIComponent(endpoint.deployment);
+    const deployment = encodeURIComponent(endpoint.deployment ?? model);
     return {
       url: `${base}/openai/deployments/${deployment}/images/edits?api-version=${encodeURIComponent(endpoint.apiVersion)}`,
       headers: { 'api-key': endpoint.apiKey },
