@@ -15,6 +15,7 @@ import { registerModelsRoute } from './http/models-route.ts';
 import { sendApiError, toApiError } from './http/render-api-error.ts';
 import { newRequestId, registerResponseHeaders } from './http/response-headers.ts';
 import { registerResultsRoute } from './http/results-route.ts';
+import { registerWebConsoleRoute } from './http/web-console-route.ts';
 import { apiError } from './openai/error-catalogue.ts';
 import { ServedModels } from './openai/model-directory.ts';
 import { buildOpenApiDocument } from './openai/openapi-document.ts';
@@ -101,5 +102,6 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   });
   registerResultsRoute(app, services.blobStore, services.signingSecret, clock);
   registerAdminKeysRoute(app, services.keyStore);
+  await registerWebConsoleRoute(app);
   return app;
 }

@@ -1,0 +1,132 @@
+/**
+ * The admin page at `/admin` in real headless Chromium against the real server: a non-admin
+ * key is refused with the API's message and nothing is shown; the admin key opens the view,
+ * a key created there works against the API and is refused once revoked there. Usage and
+ * channel panels show data or, on a server without relay mode, the "not available" note.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { launchBrowser, saveScreenshot, type TestBrowser } from '../support/browser.ts';
+import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
+
+let server: RunningServer;
+let browser: TestBrowser;
+const screenshots: string[] = [];
+
+before(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (screenshots.length > 0) console.log(`# screenshots: ${screenshots.join(' ')}`);
+});
+
+async function adminStatus(path: string): Promise<number> {
+  const response = await fetch(server.baseUrl + path, { headers: { authorization: `Bearer ${server.adminKey}` } });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('console pages over HTTP', () => {
+  it('serves both pages and their assets without a key, and leaves the APIs as they were', async () => {
+    for (const path of ['/', '/admin']) {
+      const response = await fetch(server.baseUrl + path);
+      assert.equal(response.status, 200, path);
+      assert.equal(response.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.match(response.headers.get('content-security-policy')!, /default-src 'self'; script-src 'self'/);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+      assert.match(await response.text(), /<title>Pixelgate · (Playground|Admin)<\/title>/);
+    }
+    const script = await fetch(`${server.baseUrl}/console/js/admin-page.js`);
+    assert.equal(script.status, 200);
+    assert.equal(script.headers.get('content-type'), 'application/javascript; charset=utf-8');
+    await script.text();
+    const adminApi = await fetch(`${server.baseUrl}/admin/keys`);
+    assert.equal(adminApi.status, 401);
+    assert.deepEqual(await adminApi.json(), {
+      error: {
+        message:
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    });
+    const missing = await fetch(`${server.baseUrl}/console/nope.js`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), {
+      error: { message: 'Invalid URL (GET /console/nope.js)', type: 'invalid_request_error', param: null, code: null },
+    });
+    const health = await fetch(`${server.baseUrl}/health`);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+  });
+});
+
+describe('admin page', () => {
+  it('refuses a non-admin key: shows the API message and no data', async () => {
+    const { key } = await createKey(server, 'not-an-admin');
+    await createKey(server, 'secret-customer-name');
+    const { page, problems } = await browser.newPage();
+    await page.goto(server.baseUrl + '/admin');
+    assert.equal(await page.locator('#admin-dashboard').isVisible(), false, 'nothing shown before a key');
+    await page.getByRole('textbox', { name: /^Admin key/ }).fill(key);
+    await page.getByRole('button', { name: 'Open admin view' }).click();
+    await page.getByText('This endpoint requires the admin key.').waitFor();
+    assert.equal(await page.locator('#admin-dashboard').isVisible(), false);
+    assert.equal(await page.locator('#keys-table tbody tr').count(), 0);
+    assert.equal((await page.content()).includes('secret-customer-name'), false, 'no key data reached the page');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('pixelgate.admin-key')), null, 'a refused key is not kept');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('creates a key that works, shows its use, and revokes it', async () => {
+    const { page, problems } = await browser.newPage({ width: 1280, height: 900 });
+    page.on('dialog', (dialog) => dialog.accept());
+    await page.goto(server.baseUrl + '/admin');
+    await page.getByRole('textbox', { name: /^Admin key/ }).fill(server.adminKey);
+    await page.getByRole('textbox', { name: /^Admin key/ }).press('Enter');
+    await page.locator('#admin-dashboard').waitFor();
+
+    await page.getByLabel('Name of a new key').fill('console-created');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.locator('#new-key-secret').innerText()).trim();
+    assert.match(secret, /^sk-pg-[0-9A-Za-z]{32}$/);
+    const row = page.locator('#keys-table tbody tr', { hasText: 'console-created' });
+    await row.waitFor();
+    assert.equal(await row.locator('td').nth(1).innerText(), secret.slice(0, 10));
+    assert.equal(await row.locator('td').nth(4).innerText(), '—', 'not used yet');
+
+    const models = await fetch(`${server.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(models.status, 200, 'the key created in the page calls the API');
+    await models.json();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('#keys-table tbody tr')].find((tr) => tr.textContent!.includes('console-created'))?.querySelectorAll('td');
+      return cells !== undefined && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(cells[4].textContent!);
+    });
+
+    const usageAvailable = (await adminStatus('/admin/usage/summary?group_by=day')) !== 404;
+    const channelsAvailable = (await adminStatus('/admin/channels')) !== 404;
+    if (usageAvailable) assert.equal(await page.locator('#usage-charts figure').count(), 6);
+    else await page.locator('#usage-note', { hasText: 'Not available on this server yet' }).waitFor();
+    if (channelsAvailable) assert.equal(await page.locator('#channels-note').isVisible(), false);
+    else await page.locator('#channels-note', { hasText: 'Not available on this server yet' }).waitFor();
+
+    screenshots.push(await saveScreenshot(page, 'admin-keys'));
+    await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, 'no page-wide horizontal scrolling at 375 px (tables scroll in their own box)');
+    screenshots.push(await saveScreenshot(page, 'admin-phone'));
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await row.getByRole('button', { name: 'Revoke key console-created' }).click();
+    await row.locator('.badge', { hasText: 'revoked' }).waitFor();
+    const refused = await fetch(`${server.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(refused.status, 401);
+    await refused.json();
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * The playground at `/` in real headless Chromium against the real server: upload an image,
+ * paint a stroke with the mouse, submit (pixelgate-fill, b64_json), and check the result with
+ * sharp — changed inside the painted stroke, identical outside. Also the phone layout and an
+ * API error shown with the API's own message.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { launchBrowser, saveScreenshot, type TestBrowser } from '../support/browser.ts';
+import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
+
+const imageWidth = 256;
+const imageHeight = 192;
+/** A red square on a striped gradient: where the stroke goes, the fill must replace it. */
+const redSquare = { left: 100, top: 70, size: 50 };
+
+async function fixtureImage(): Promise<Buffer> {
+  const data = Buffer.alloc(imageWidth * imageHeight * 3);
+  for (let y = 0; y < imageHeight; y++) {
+    for (let x = 0; x < imageWidth; x++) {
+      const offset = (y * imageWidth + x) * 3;
+      const inSquare = x >= redSquare.left && x < redSquare.left + redSquare.size && y >= redSquare.top && y < redSquare.top + redSquare.size;
+      const stripe = (Math.floor((x + y) / 10) % 2) * 40;
+      data[offset] = inSquare ? 230 : 40 + stripe;
+      data[offset + 1] = inSquare ? 20 : 90 + Math.round((x * 100) / imageWidth);
+      data[offset + 2] = inSquare ? 30 : 120 + Math.round((y * 100) / imageHeight);
+    }
+  }
+  return sharp(data, { raw: { width: imageWidth, height: imageHeight, channels: 3 } }).png().toBuffer();
+}
+
+async function rgba(image: Buffer) {
+  const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+let server: RunningServer;
+let browser: TestBrowser;
+let workDirectory: string;
+let imagePath: string;
+let original: Buffer;
+let userKey: string;
+const screenshots: string[] = [];
+
+before(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  workDirectory = await mkdtemp(path.join(tmpdir(), 'pixelgate-ui-'));
+  original = await fixtureImage();
+  imagePath = path.join(workDirectory, 'square.png');
+  await writeFile(imagePath, original);
+  userKey = (await createKey(server, 'playground')).key;
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (workDirectory) await rm(workDirectory, { recursive: true, force: true });
+  if (screenshots.length > 0) console.log(`# screenshots: ${screenshots.join(' ')}`);
+});
+
+describe('playground', () => {
+  it('paints a stroke, edits with pixelgate-fill and shows a result changed only inside the stroke', async () => {
+    const { page, problems } = await browser.newPage({ width: 1280, height: 900 });
+    await page.addInitScript(() => {
+      const pageFetch = window.fetch.bind(window);
+      window.fetch = (input, init) => {
+        if (String(input).endsWith('/v1/images/edits') && init?.body instanceof FormData) (window as any).capturedEditForm = init.body;
+        return pageFetch(input, init);
+      };
+    });
+    await page.goto(server.baseUrl + '/');
+    await page.getByLabel(/^Key/).fill(userKey);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.getByText('Key accepted: 2 models available.').waitFor();
+    assert.equal(await page.locator('#model').inputValue(), 'pixelgate-fill');
+    assert.equal(await page.locator('#option-response_format').inputValue(), 'b64_json');
+
+    await page.locator('#image-file').setInputFiles(imagePath);
+    await page.locator('#mask-stage').waitFor();
+    assert.match(await page.locator('#image-facts').innerText(), /square\.png — 256×192, PNG/);
+
+    await page.locator('#brush-size').fill('60');
+    const canvas = page.locator('#mask-canvas');
+    const box = (await canvas.boundingBox())!;
+    const toScreen = (x: number, y: number) => [box.x + (x * box.width) / imageWidth, box.y + (y * box.height) / imageHeight] as const;
+    const strokeY = redSquare.top + redSquare.size / 2;
+    await page.mouse.move(...toScreen(redSquare.left - 5, strokeY));
+    await page.mouse.down();
+    for (let x = redSquare.left; x <= redSquare.left + redSquare.size + 5; x += 5) await page.mouse.move(...toScreen(x, strokeY));
+    await page.mouse.up();
+    assert.match(await page.locator('#mask-status').innerText(), /% of the image painted/);
+
+    // Chromium does not report multipart bodies holding blobs, so the test wraps the page's fetch
+    // (from the test side, before any page script runs) to see exactly what the page sends.
+    await page.getByRole('button', { name: 'Edit image' }).click();
+    await page.waitForFunction(() => (window as any).capturedEditForm !== undefined);
+    const capturedFields = await page.evaluate(async () => {
+      const form = (window as any).capturedEditForm as FormData;
+      const fields: Record<string, string> = {};
+      for (const [name, value] of form.entries()) {
+        if (typeof value === 'string') fields[name] = value;
+        else fields[name] = `base64:${btoa(String.fromCharCode(...new Uint8Array(await value.arrayBuffer())))}`;
+      }
+      return fields;
+    });
+    const sent = new Map(Object.entries(capturedFields));
+    const fileField = (name: string) => Buffer.from(sent.get(name)!.replace(/^base64:/, ''), 'base64');
+    assert.deepEqual([...sent.keys()], ['model', 'image', 'mask', 'prompt', 'response_format']);
+    assert.equal(sent.get('model'), 'pixelgate-fill');
+    assert.equal(sent.get('response_format'), 'b64_json');
+    assert.equal(sent.get('prompt'), 'remove the object');
+    const sentImage = fileField('image');
+    assert.ok(sentImage.equals(original), 'the image is sent as uploaded, not re-encoded');
+    const mask = await rgba(fileField('mask'));
+    assert.deepEqual([mask.width, mask.height], [imageWidth, imageHeight], 'the mask has the image’s natural size');
+
+    await page.locator('[data-testid="result"]').waitFor({ timeout: 30_000 });
+    assert.match(await page.locator('#edit-status').innerText(), /^Done in \d+\.\d s: 1 image\.$/);
+    const resultSource = await page.locator('[data-testid="result"] img').getAttribute('src');
+    assert.match(resultSource!, /^data:image\/png;base64,/);
+    const result = await rgba(Buffer.from(resultSource!.split(',')[1], 'base64'));
+    const source = await rgba(original);
+    assert.deepEqual([result.width, result.height], [imageWidth, imageHeight]);
+
+    let paintedPixels = 0;
+    let changedInside = 0;
+    let changedOutside = 0;
+    let redLeftInside = 0;
+    for (let pixel = 0; pixel < imageWidth * imageHeight; pixel++) {
+      const alpha = mask.data[pixel * 4 + 3];
+      assert.ok(alpha === 0 || alpha === 255, `mask alpha is 0 or 255, not ${alpha}`);
+      const offset = pixel * 4;
+      const differs = [0, 1, 2].some((channel) => result.data[offset + channel] !== source.data[offset + channel]);
+      if (alpha === 0) {
+        paintedPixels++;
+        if (differs) changedInside++;
+        if (result.data[offset] > 200 && result.data[offset + 1] < 60) redLeftInside++;
+      } else if (differs) changedOutside++;
+    }
+    // The stroke: 60 px wide at 1:1 display, from x=95 to x=155 on the square's middle line.
+    const strokeCentre = (strokeY * imageWidth + redSquare.left + redSquare.size / 2) * 4 + 3;
+    assert.equal(mask.data[strokeCentre], 0, 'painted where the mouse went');
+    assert.equal(mask.data[(10 * imageWidth + 10) * 4 + 3], 255, 'not painted far from the stroke');
+    assert.ok(paintedPixels > 5000 && paintedPixels < 8000, `painted ${paintedPixels} pixels`);
+    assert.equal(changedOutside, 0, 'every pixel outside the stroke is unchanged');
+    assert.ok(changedInside > paintedPixels * 0.8, `changed ${changedInside} of ${paintedPixels} painted pixels`);
+    assert.ok(redLeftInside < paintedPixels * 0.05, `the red square is filled over (${redLeftInside} red pixels left)`);
+
+    const download = page.locator('[data-testid="result"] a[download]');
+    assert.equal(await download.getAttribute('download'), 'pixelgate-edit-1.png');
+    assert.match(await page.locator('#snippet-curl').innerText(), /-F model=pixelgate-fill/);
+    screenshots.push(await saveScreenshot(page, 'playground-with-result'));
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('shows the API error message and fits a phone screen', async () => {
+    const { page, problems } = await browser.newPage({ width: 375, height: 800 });
+    await page.goto(server.baseUrl + '/');
+    await page.locator('#api-key').fill(userKey);
+    await page.locator('#api-key').press('Enter');
+    await page.getByText('Key accepted').waitFor();
+    await page.locator('#model').selectOption('dall-e-2');
+    await page.locator('#image-file').setInputFiles(imagePath);
+    await page.locator('#mask-stage').waitFor();
+    const box = (await page.locator('#mask-canvas').boundingBox())!;
+    assert.ok(box.width <= 375, `the image fits the phone width (${box.width} px)`);
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 5 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Edit image' }).click();
+    const error = page.locator('#edit-error');
+    await error.waitFor();
+    const direct = await fetch(`${server.baseUrl}/v1/images/edits`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${userKey}` },
+      body: (() => {
+        const form = new FormData();
+        form.append('model', 'dall-e-2');
+        form.append('image', new Blob([new Uint8Array(original)], { type: 'image/png' }), 'square.png');
+        form.append('prompt', 'x');
+        form.append('response_format', 'b64_json');
+        return form;
+      })(),
+    });
+    const expected = ((await direct.json()) as { error: { message: string } }).error.message;
+    assert.equal(await error.innerText(), expected, 'the page shows the API’s own message');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, 'no horizontal scrolling at 375 px');
+    screenshots.push(await saveScreenshot(page, 'playground-phone'));
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
