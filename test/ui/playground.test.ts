@@ -47,7 +47,13 @@ let userKey: string;
 const screenshots: string[] = [];
 
 before(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  const served = [
+    { id: 'dall-e-2', rules: 'dall-e-2', engine: 'local' },
+    { id: 'pixelgate-fill', rules: 'pixelgate-fill', engine: 'local' },
+    // The stand-in engine streams partial images under the GPT image rules.
+    { id: 'gpt-image-1', rules: 'gpt-image-1', engine: 'stand-in' },
+  ];
+  [server, browser] = await Promise.all([startServer({ config: { models: { served } } }), launchBrowser()]);
   workDirectory = await mkdtemp(path.join(tmpdir(), 'pixelgate-ui-'));
   original = await fixtureImage();
   imagePath = path.join(workDirectory, 'square.png');
@@ -74,7 +80,7 @@ describe('playground', () => {
     await page.goto(server.baseUrl + '/');
     await page.getByLabel(/^Key/).fill(userKey);
     await page.getByRole('button', { name: 'Use key' }).click();
-    await page.getByText('Key accepted: 2 models available.').waitFor();
+    await page.getByText('Key accepted: 3 models available.').waitFor();
     assert.equal(await page.locator('#model').inputValue(), 'pixelgate-fill');
     assert.equal(await page.locator('#option-response_format').inputValue(), 'b64_json');
 
@@ -153,6 +159,39 @@ describe('playground', () => {
     assert.equal(await download.getAttribute('download'), 'pixelgate-edit-1.png');
     assert.match(await page.locator('#snippet-curl').innerText(), /-F model=pixelgate-fill/);
     screenshots.push(await saveScreenshot(page, 'playground-with-result'));
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('streams: shows partial images while the model works, then the completed image', async () => {
+    const { page, problems } = await browser.newPage();
+    await page.goto(server.baseUrl + '/');
+    await page.locator('#api-key').fill(userKey);
+    await page.locator('#api-key').press('Enter');
+    await page.getByText('Key accepted').waitFor();
+    await page.getByLabel('Model').selectOption('gpt-image-1');
+    await page.getByLabel('Stream the answer').check();
+    await page.getByLabel('Partial images').fill('2');
+    await page.locator('#image-file').setInputFiles(imagePath);
+    await page.locator('#mask-stage').waitFor();
+    await page.getByLabel("Use the image's own transparency (send no mask)").check();
+    await page.getByLabel('Prompt').fill('a lighthouse');
+    assert.match(await page.locator('#snippet-curl').innerText(), /curl --no-buffer .*\n(.*\n)*  -F stream=true \\\n  -F partial_images=2$/);
+    await page.getByRole('tab', { name: 'openai SDK (Node)' }).click();
+    assert.match(await page.locator('#snippet-node').innerText(), /stream: true,\n  partial_images: 2,\n\}\);\nfor await \(const event of stream\)/);
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as any).partialCaptionsSeen = seen;
+      new MutationObserver(() => {
+        for (const caption of document.querySelectorAll('[data-testid="partial"] figcaption')) seen.push(caption.textContent!);
+      }).observe(document.getElementById('results')!, { childList: true, subtree: true });
+    });
+    await page.getByRole('button', { name: 'Edit image' }).click();
+    await page.locator('[data-testid="result"]').waitFor();
+    assert.match(await page.locator('#edit-status').innerText(), /^Done in \d+\.\d s: 1 image after 2 partial images\.$/);
+    assert.deepEqual([...new Set(await page.evaluate(() => (window as any).partialCaptionsSeen))], ['Partial image 1', 'Partial image 2']);
+    assert.equal(await page.locator('[data-testid="partial"]').count(), 0, 'the completed image replaces the partial one');
+    assert.match((await page.locator('[data-testid="result"] img').getAttribute('src'))!, /^data:image\/png;base64,/);
     assert.deepEqual(problems, []);
     await page.close();
   });

@@ -5,7 +5,7 @@
  * the columns show "—" and top-up is not offered.
  */
 import { callApi } from './api-client.js';
-import { badge, element, formatDateTime, formatUsd } from './format-values.js';
+import { badge, element, formatDateTime, formatUsd, labelCellsWithHeaders } from './format-values.js';
 
 function describeLimits(limits) {
   if (!limits) return '—';
@@ -62,6 +62,7 @@ export class AdminKeysPanel {
     if (keys.length === 0) {
       this.tableBody.append(element('tr', {}, [element('td', { text: 'No keys yet.', attributes: { colspan: '10' } })]));
     }
+    labelCellsWithHeaders(this.tableBody.closest('table'));
   }
 
   row(key, reportsSpend) {
@@ -90,7 +91,7 @@ export class AdminKeysPanel {
       element('td', {}, [badge(key.status)]),
       element('td', { text: formatDateTime(key.created_at) }),
       element('td', { text: formatDateTime(key.last_used_at) }),
-      element('td', { text: describeLimits(key.limits) }),
+      element('td', { text: describeLimits(key.limits), className: 'wrap' }),
       element('td', { text: !reportsSpend ? '—' : key.credit_usd === null ? 'unlimited' : formatUsd(key.credit_usd), className: 'number' }),
       element('td', { text: reportsSpend ? formatUsd(key.spent_usd) : '—', className: 'number' }),
       topUp,

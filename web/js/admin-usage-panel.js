@@ -5,7 +5,7 @@
  * the server has no usage ledger yet (relay mode adds it) and is shown as a note.
  */
 import { callApi } from './api-client.js';
-import { badge, element, formatCount, formatDateTime, formatMilliseconds, formatUsd } from './format-values.js';
+import { badge, element, formatCount, formatDateTime, formatMilliseconds, formatUsd, labelCellsWithHeaders } from './format-values.js';
 import { barChart, columnChart } from './usage-charts.js';
 
 const dayMilliseconds = 24 * 60 * 60 * 1000;
@@ -110,7 +110,7 @@ export class AdminUsagePanel {
           element('td', { text: request.key_name ?? request.key_id ?? '—' }),
           element('td', { text: request.model ?? '—' }),
           element('td', { text: request.channel ?? '—' }),
-          element('td', {}, [badge(String(request.status)), element('span', { text: request.http_status ? ` ${request.http_status}` : '' })]),
+          element('td', {}, [element('span', {}, [badge(String(request.status)), element('span', { text: request.http_status ? ` ${request.http_status}` : '' })])]),
           element('td', { text: formatMilliseconds(request.latency_ms), className: 'number' }),
           element('td', { text: formatCount(request.images), className: 'number' }),
           element('td', { text: formatUsd(request.cost_usd), className: 'number' }),
@@ -119,5 +119,6 @@ export class AdminUsagePanel {
       ),
     );
     if (requests.length === 0) body.append(element('tr', {}, [element('td', { text: 'No requests yet.', attributes: { colspan: '9' } })]));
+    labelCellsWithHeaders(this.requestsTable);
   }
 }

@@ -36,3 +36,13 @@ export function element(tagName, { text, className, attributes } = {}, children 
 export function badge(state) {
   return element('span', { text: state, className: 'badge', attributes: { 'data-state': state } });
 }
+
+/** Copies each column's header into its cells' `data-label`, for the stacked phone layout. */
+export function labelCellsWithHeaders(table) {
+  const headers = [...table.querySelectorAll('thead th')].map((header) => header.textContent.trim());
+  for (const row of table.querySelectorAll('tbody tr')) {
+    [...row.children].forEach((cell, index) => {
+      if (!cell.hasAttribute('colspan')) cell.dataset.label = headers[index] ?? '';
+    });
+  }
+}

@@ -23,7 +23,7 @@ const fieldLabels = {
   quality: 'Quality',
   background: 'Background',
   input_fidelity: 'Input fidelity',
-  stream: 'Stream partial images',
+  stream: 'Stream the answer',
   partial_images: 'Partial images',
 };
 

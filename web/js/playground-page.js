@@ -283,7 +283,8 @@ async function runEdit() {
   const elapsed = formatSeconds(performance.now() - startedAt);
   if (outcome.ok) {
     results.showResults(outcome.images);
-    setStatus(elements.editStatus, `Done in ${elapsed}: ${outcome.images.length} image${outcome.images.length === 1 ? '' : 's'}.`, 'ok');
+    const partialNote = partials ? ` after ${partials} partial image${partials === 1 ? '' : 's'}` : '';
+    setStatus(elements.editStatus, `Done in ${elapsed}: ${outcome.images.length} image${outcome.images.length === 1 ? '' : 's'}${partialNote}.`, 'ok');
   } else {
     results.clearPartial();
     setStatus(elements.editStatus, `Failed after ${elapsed}.`, 'error');

@@ -32,9 +32,9 @@ function truncate(label, maxLength) {
  * @param {{ title: string, rows: Array<{ label: string, value: number }>, formatValue: (value: number) => string, seriesClass: string }} chart
  */
 export function columnChart({ title, rows, formatValue, seriesClass }) {
-  const width = 480;
-  const height = 200;
-  const margin = { left: 52, right: 8, top: 12, bottom: 26 };
+  const width = 400;
+  const height = 190;
+  const margin = { left: 58, right: 8, top: 12, bottom: 28 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const maxValue = Math.max(0, ...rows.map((row) => row.value)) || 1;
@@ -66,20 +66,20 @@ export function columnChart({ title, rows, formatValue, seriesClass }) {
  */
 export function barChart({ title, rows, formatValue, seriesClass }) {
   const sorted = [...rows].sort((first, second) => second.value - first.value).slice(0, 12);
-  const width = 480;
-  const rowHeight = 24;
-  const labelWidth = 150;
-  const valueWidth = 70;
+  const width = 400;
+  const rowHeight = 26;
+  const labelWidth = 130;
+  const valueWidth = 64;
   const height = Math.max(1, sorted.length) * rowHeight + 8;
   const maxValue = Math.max(0, ...sorted.map((row) => row.value)) || 1;
   const svg = svgElement('svg', { viewBox: `0 0 ${width} ${height}` });
   sorted.forEach((row, index) => {
     const y = 4 + index * rowHeight;
     const barWidth = ((width - labelWidth - valueWidth) * row.value) / maxValue;
-    svg.append(svgElement('text', { x: labelWidth - 8, y: y + 15, 'text-anchor': 'end' }, truncate(row.label, 22)));
+    svg.append(svgElement('text', { x: labelWidth - 8, y: y + 17, 'text-anchor': 'end' }, truncate(row.label, 16)));
     const bar = svgElement('rect', { class: seriesClass, x: labelWidth, y: y + 3, width: Math.max(1, barWidth), height: rowHeight - 8, rx: 2 });
     bar.append(svgElement('title', {}, `${row.label}: ${formatValue(row.value)}`));
-    svg.append(bar, svgElement('text', { x: labelWidth + barWidth + 6, y: y + 15 }, formatValue(row.value)));
+    svg.append(bar, svgElement('text', { x: labelWidth + barWidth + 6, y: y + 17 }, formatValue(row.value)));
   });
   return chartFigure(title, svg, sorted, formatValue);
 }
