@@ -88,8 +88,13 @@ describe('playground', () => {
     await page.locator('#mask-stage').waitFor();
     assert.match(await page.locator('#image-facts').innerText(), /square\.png — 256×192, PNG/);
 
-    await page.locator('#brush-size').fill('60');
     const canvas = page.locator('#mask-canvas');
+    const stageWidth = (await canvas.boundingBox())!.width;
+    assert.equal(Math.round(stageWidth), 480, 'a small image is scaled up on the stage to be painted');
+    // The brush size is in screen pixels: 113 px on a 480 px stage is 60 image pixels.
+    await page.locator('#brush-size').fill(String(Math.round((60 * stageWidth) / imageWidth)));
+    // Measured after the slider, which may have scrolled the page.
+    await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
     const toScreen = (x: number, y: number) => [box.x + (x * box.width) / imageWidth, box.y + (y * box.height) / imageHeight] as const;
     const strokeY = redSquare.top + redSquare.size / 2;
@@ -146,14 +151,21 @@ describe('playground', () => {
         if (result.data[offset] > 200 && result.data[offset + 1] < 60) redLeftInside++;
       } else if (differs) changedOutside++;
     }
-    // The stroke: 60 px wide at 1:1 display, from x=95 to x=155 on the square's middle line.
+    // The stroke: 60 image pixels wide, from x=95 to x=155 on the square's middle line.
     const strokeCentre = (strokeY * imageWidth + redSquare.left + redSquare.size / 2) * 4 + 3;
     assert.equal(mask.data[strokeCentre], 0, 'painted where the mouse went');
+    const maskAlphaAt = (x: number, y: number) => mask.data[(y * imageWidth + x) * 4 + 3];
+    const strokeColumn = redSquare.left + redSquare.size / 2;
+    assert.deepEqual(
+      [strokeY - 36, strokeY - 25, strokeY + 25, strokeY + 36].map((y) => maskAlphaAt(strokeColumn, y)),
+      [255, 0, 0, 255],
+      'the stroke is 60 image pixels tall around the line the mouse followed',
+    );
     assert.equal(mask.data[(10 * imageWidth + 10) * 4 + 3], 255, 'not painted far from the stroke');
     assert.ok(paintedPixels > 5000 && paintedPixels < 8000, `painted ${paintedPixels} pixels`);
     assert.equal(changedOutside, 0, 'every pixel outside the stroke is unchanged');
     assert.ok(changedInside > paintedPixels * 0.8, `changed ${changedInside} of ${paintedPixels} painted pixels`);
-    assert.ok(redLeftInside < paintedPixels * 0.05, `the red square is filled over (${redLeftInside} red pixels left)`);
+    assert.equal(redLeftInside, 0, 'the red square, wholly inside the stroke, is filled over');
 
     const download = page.locator('[data-testid="result"] a[download]');
     assert.equal(await download.getAttribute('download'), 'pixelgate-edit-1.png');

@@ -136,6 +136,19 @@ function scanForTransparency(image) {
   return false;
 }
 
+/**
+ * Sizes the stage so the whole image is in view: scaled down to the column and 70% of the
+ * window height, and small images scaled up (to at most 480 px wide) so they can be painted.
+ */
+function fitStage() {
+  const image = elements.sourcePreview;
+  if (!image.naturalWidth) return;
+  const available = elements.maskStage.parentElement.clientWidth;
+  const scale = Math.min(available / image.naturalWidth, (window.innerHeight * 0.7) / image.naturalHeight, Math.max(1, 480 / image.naturalWidth));
+  image.style.width = `${Math.floor(image.naturalWidth * scale)}px`;
+}
+window.addEventListener('resize', fitStage);
+
 function loadImageFile(file) {
   showError('');
   if (!acceptedImageTypes.includes(file.type)) {
@@ -150,6 +163,7 @@ function loadImageFile(file) {
     painter.reset(image.naturalWidth, image.naturalHeight);
     state.imageHasTransparency = scanForTransparency(image);
     elements.maskStage.hidden = false;
+    fitStage();
     elements.brushTools.disabled = false;
     elements.imageFacts.textContent = `${file.name} — ${image.naturalWidth}×${image.naturalHeight}, ${file.type.slice(6).toUpperCase()}, ${(file.size / 1024).toFixed(1)} KB${state.imageHasTransparency ? ', has transparent pixels' : ''}`;
     elements.imageFacts.dataset.naturalSize = `${image.naturalWidth}x${image.naturalHeight}`;
@@ -195,6 +209,16 @@ function updateMaskStatus() {
   }
   updateSnippets();
 }
+
+const brushCursor = byId('brush-cursor');
+elements.maskCanvas.addEventListener('pointermove', (event) => {
+  if (event.pointerType !== 'mouse' || elements.useImageAlpha.checked) return;
+  const bounds = elements.maskCanvas.getBoundingClientRect();
+  const size = `${elements.brushSize.value}px`;
+  Object.assign(brushCursor.style, { left: `${event.clientX - bounds.left}px`, top: `${event.clientY - bounds.top}px`, width: size, height: size });
+  brushCursor.hidden = false;
+});
+elements.maskCanvas.addEventListener('pointerleave', () => (brushCursor.hidden = true));
 
 elements.brushSize.addEventListener('input', () => (elements.brushSizeValue.textContent = `${elements.brushSize.value} px`));
 elements.undoStroke.addEventListener('click', () => painter.undo());
