@@ -208,6 +208,32 @@ describe('playground', () => {
     await page.close();
   });
 
+  it('sizes the mask from the stored pixels of an EXIF-rotated JPEG, as the API reads them', async () => {
+    const rotatedPath = path.join(workDirectory, 'rotated.jpg');
+    const stored = sharp({ create: { width: 200, height: 100, channels: 3, background: { r: 10, g: 200, b: 50 } } });
+    await writeFile(rotatedPath, await stored.jpeg().withMetadata({ orientation: 6 }).toBuffer());
+    const { page, problems } = await browser.newPage();
+    await page.goto(server.baseUrl + '/');
+    await page.locator('#api-key').fill(userKey);
+    await page.locator('#api-key').press('Enter');
+    await page.getByText('Key accepted').waitFor();
+    await page.locator('#image-file').setInputFiles(rotatedPath);
+    await page.locator('#mask-stage').waitFor();
+    assert.match(await page.locator('#image-facts').innerText(), /^rotated\.jpg — 200×100, JPEG, .* does not apply the EXIF rotation$/);
+    const box = (await page.locator('#mask-canvas').boundingBox())!;
+    assert.equal(Math.round(box.width / box.height), 2, 'the stage shows the stored (landscape) pixels');
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 4 });
+    await page.mouse.up();
+    await page.getByRole('button', { name: 'Edit image' }).click();
+    await page.locator('[data-testid="result"]').waitFor();
+    const result = await rgba(Buffer.from((await page.locator('[data-testid="result"] img').getAttribute('src'))!.split(',')[1], 'base64'));
+    assert.deepEqual([result.width, result.height], [200, 100]);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   it('shows the API error message and fits a phone screen', async () => {
     const { page, problems } = await browser.newPage({ width: 375, height: 800 });
     await page.goto(server.baseUrl + '/');

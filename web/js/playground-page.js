@@ -6,6 +6,7 @@ import { callApi } from './api-client.js';
 import { submitEdit } from './edit-submission.js';
 import { readStoredKey, storeKey, isKeyRemembered } from './key-storage.js';
 import { MaskPainter } from './mask-painter.js';
+import { readImageDimensions } from './read-image-dimensions.js';
 import { renderModelOptions, selectedOptionFields, updateDependentControls } from './model-options-form.js';
 import { curlSnippet, nodeSdkSnippet } from './request-snippets.js';
 import { ResultsView } from './results-view.js';
@@ -55,6 +56,8 @@ const state = {
   imageFile: null,
   imageUrl: '',
   imageHasTransparency: false,
+  /** @type {{ width: number, height: number } | null} the file's stored pixel size (EXIF rotation not applied) */
+  storedSize: null,
   /** Painted image pixels, counted after each mask change. */
   paintedPixels: 0,
   /** @type {AbortController | null} */
@@ -141,32 +144,39 @@ function scanForTransparency(image) {
  * window height, and small images scaled up (to at most 480 px wide) so they can be painted.
  */
 function fitStage() {
-  const image = elements.sourcePreview;
-  if (!image.naturalWidth) return;
+  const size = state.storedSize;
+  if (!size) return;
   const available = elements.maskStage.parentElement.clientWidth;
-  const scale = Math.min(available / image.naturalWidth, (window.innerHeight * 0.7) / image.naturalHeight, Math.max(1, 480 / image.naturalWidth));
-  image.style.width = `${Math.floor(image.naturalWidth * scale)}px`;
+  const scale = Math.min(available / size.width, (window.innerHeight * 0.7) / size.height, Math.max(1, 480 / size.width));
+  elements.sourcePreview.style.width = `${Math.floor(size.width * scale)}px`;
 }
 window.addEventListener('resize', fitStage);
 
-function loadImageFile(file) {
+async function loadImageFile(file) {
   showError('');
   if (!acceptedImageTypes.includes(file.type)) {
     showError(`${file.name} is not a PNG, JPEG or WebP image.`);
     return;
   }
+  const storedSize = await readImageDimensions(file);
   if (state.imageUrl) URL.revokeObjectURL(state.imageUrl);
   state.imageFile = file;
   state.imageUrl = URL.createObjectURL(file);
   const image = elements.sourcePreview;
   image.onload = () => {
-    painter.reset(image.naturalWidth, image.naturalHeight);
+    // The stage shows the stored pixels (CSS image-orientation: none) and the mask has their size.
+    state.storedSize = storedSize ?? { width: image.naturalWidth, height: image.naturalHeight };
+    const { width, height } = state.storedSize;
+    const rotatedByExif = width !== image.naturalWidth || height !== image.naturalHeight;
+    painter.reset(width, height);
     state.imageHasTransparency = scanForTransparency(image);
     elements.maskStage.hidden = false;
     fitStage();
     elements.brushTools.disabled = false;
-    elements.imageFacts.textContent = `${file.name} — ${image.naturalWidth}×${image.naturalHeight}, ${file.type.slice(6).toUpperCase()}, ${(file.size / 1024).toFixed(1)} KB${state.imageHasTransparency ? ', has transparent pixels' : ''}`;
-    elements.imageFacts.dataset.naturalSize = `${image.naturalWidth}x${image.naturalHeight}`;
+    elements.imageFacts.textContent =
+      `${file.name} — ${width}×${height}, ${file.type.slice(6).toUpperCase()}, ${(file.size / 1024).toFixed(1)} KB` +
+      `${state.imageHasTransparency ? ', has transparent pixels' : ''}` +
+      `${rotatedByExif ? '. Shown as stored: the API edits the stored pixels and does not apply the EXIF rotation' : ''}`;
     updateMaskStatus();
     updateSnippets();
   };
