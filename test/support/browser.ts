@@ -73,3 +73,16 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Form controls and buttons on the page that have no label or accessible name (ids or tags). */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((control) => {
+        if (control.getAttribute('aria-label')?.trim() || control.getAttribute('aria-labelledby')) return false;
+        if (control instanceof HTMLButtonElement) return !control.textContent?.trim();
+        return ((control as HTMLInputElement).labels?.length ?? 0) === 0;
+      })
+      .map((control) => control.id || control.outerHTML.slice(0, 80)),
+  );
+}

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { launchBrowser, saveScreenshot, type TestBrowser } from '../support/browser.ts';
+import { launchBrowser, saveScreenshot, unlabelledControls, type TestBrowser } from '../support/browser.ts';
 import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
 
 let server: RunningServer;
@@ -114,6 +114,7 @@ describe('admin page', () => {
     if (channelsAvailable) assert.equal(await page.locator('#channels-note').isVisible(), false);
     else await page.locator('#channels-note', { hasText: 'Not available on this server yet' }).waitFor();
 
+    assert.deepEqual(await unlabelledControls(page), [], 'every control has a label');
     screenshots.push(await saveScreenshot(page, 'admin-keys'));
     await page.setViewportSize({ width: 375, height: 800 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { launchBrowser, saveScreenshot, type TestBrowser } from '../support/browser.ts';
+import { launchBrowser, saveScreenshot, unlabelledControls, type TestBrowser } from '../support/browser.ts';
 import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
 
 const imageWidth = 256;
@@ -167,10 +167,48 @@ describe('playground', () => {
     assert.ok(changedInside > paintedPixels * 0.8, `changed ${changedInside} of ${paintedPixels} painted pixels`);
     assert.equal(redLeftInside, 0, 'the red square, wholly inside the stroke, is filled over');
 
+    assert.deepEqual(await unlabelledControls(page), [], 'every control has a label');
     const download = page.locator('[data-testid="result"] a[download]');
     assert.equal(await download.getAttribute('download'), 'pixelgate-edit-1.png');
     assert.match(await page.locator('#snippet-curl').innerText(), /-F model=pixelgate-fill/);
     screenshots.push(await saveScreenshot(page, 'playground-with-result'));
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('erases, undoes (button and Ctrl+Z) and clears the mask, from the keyboard too', async () => {
+    const { page, problems } = await browser.newPage();
+    await page.goto(server.baseUrl + '/');
+    await page.locator('#image-file').setInputFiles(imagePath);
+    await page.locator('#mask-stage').waitFor();
+    const status = page.locator('#mask-status');
+    const paintedPercent = async () => Number(/^([\d.]+)% of the image painted\.$/.exec(await status.innerText())?.[1] ?? 0);
+    const drag = async (fromX: number, toX: number) => {
+      const box = (await page.locator('#mask-canvas').boundingBox())!;
+      await page.mouse.move(box.x + box.width * fromX, box.y + box.height * 0.5);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * toX, box.y + box.height * 0.5, { steps: 6 });
+      await page.mouse.up();
+    };
+    assert.equal(await status.innerText(), 'Paint over the region to edit.');
+    await drag(0.2, 0.8);
+    const painted = await paintedPercent();
+    assert.ok(painted > 5, `painted ${painted}%`);
+    await page.getByLabel('Erase').check();
+    await drag(0.4, 0.6);
+    const afterErase = await paintedPercent();
+    assert.ok(afterErase > 0 && afterErase < painted, `erasing lowered ${painted}% to ${afterErase}%`);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    assert.equal(await paintedPercent(), painted, 'undo restores the erased part');
+    await page.getByRole('button', { name: 'Clear' }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await status.innerText(), 'Paint over the region to edit.');
+    assert.equal(await page.getByRole('button', { name: 'Clear' }).isDisabled(), true);
+    await page.locator('body').press('Control+z');
+    assert.equal(await paintedPercent(), painted, 'Ctrl+Z undoes the clear');
+    await page.getByLabel("Use the image's own transparency (send no mask)").check();
+    assert.match(await status.innerText(), /^This image has no transparent pixels/);
+    assert.doesNotMatch(await page.locator('#snippet-curl').innerText(), /mask=/);
     assert.deepEqual(problems, []);
     await page.close();
   });
