@@ -5,10 +5,16 @@
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
+import { KeyAdmission } from './accounts/key-admission.ts';
 import type { KeyStore } from './accounts/key-store.ts';
+import type { UsageLedger } from './accounts/usage-ledger.ts';
+import { EditBilling } from './billing/edit-billing.ts';
+import { PriceTable } from './billing/price-table.ts';
 import type { PixelgateConfig } from './config/config-schema.ts';
 import type { ImageEngine } from './engines/engine.ts';
+import { registerAdminChannelsRoute } from './http/admin-channels-route.ts';
 import { registerAdminKeysRoute } from './http/admin-keys-route.ts';
+import { registerAdminUsageRoute } from './http/admin-usage-route.ts';
 import { createAuthenticator } from './http/authenticate.ts';
 import { registerEditsRoute } from './http/edits-route.ts';
 import { registerModelsRoute } from './http/models-route.ts';
@@ -19,6 +25,7 @@ import { registerWebConsoleRoute } from './http/web-console-route.ts';
 import { apiError } from './openai/error-catalogue.ts';
 import { ServedModels } from './openai/model-directory.ts';
 import { buildOpenApiDocument } from './openai/openapi-document.ts';
+import { ChannelRouter } from './routing/channel-router.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { ResultPublisher } from './storage/result-publisher.ts';
 
@@ -27,8 +34,10 @@ export interface AppServices {
   readonly keyStore: KeyStore;
   readonly blobStore: BlobStore;
   readonly signingSecret: Buffer;
-  /** Engines by id (`local`, `stand-in`…), as `models.served[].engine` names them. */
+  /** Engines by channel name (`local`, `stand-in`, and each of `channels[].name`), as `createEngines` builds them. */
   readonly engines: ReadonlyMap<string, ImageEngine>;
+  /** Key limits, credit and usage records; absent: keys are unlimited and no usage is recorded. */
+  readonly usageLedger?: UsageLedger;
   readonly clock?: () => number;
   readonly logger?: FastifyServerOptions['logger'];
   /** Fixed seed for every edit, for reproducible tests. */
@@ -64,7 +73,13 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   });
   await app.register(multipart);
 
-  const models = new ServedModels(config.models.served, services.engines, config.models.defaultModel, config.models.defaultGptImageModel);
+  const router = ChannelRouter.fromConfig(config, services.engines, clock);
+  // A served model takes its engine capabilities from its highest-priority channel.
+  const servedEntries = config.models.served.map((model) => {
+    const primary = router.primaryChannelFor(model.id)!;
+    return { id: model.id, rules: model.rules, engine: primary.name, engineModel: primary.upstreamModels.get(model.id) };
+  });
+  const models = new ServedModels(servedEntries, services.engines, config.models.defaultModel, config.models.defaultGptImageModel);
   const authenticate = createAuthenticator(services.keyStore, config.adminKey);
   const openApiDocument = buildOpenApiDocument(models, PIXELGATE_VERSION);
 
@@ -89,7 +104,10 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   registerModelsRoute(app, models, Math.floor(clock() / 1000));
   registerEditsRoute(app, {
     models,
-    engines: services.engines,
+    router,
+    accounting: services.usageLedger
+      ? { ledger: services.usageLedger, billing: new EditBilling(services.usageLedger, new PriceTable(config.billing), clock), admission: new KeyAdmission(clock) }
+      : null,
     publisher: new ResultPublisher(services.blobStore, services.signingSecret, config.results.urlTtlSeconds, clock),
     uploadsDirectory: path.join(config.dataDir, 'tmp', 'uploads'),
     maxInputPixels: config.images.maxInputPixels,
@@ -101,7 +119,9 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     seed: services.seed,
   });
   registerResultsRoute(app, services.blobStore, services.signingSecret, clock);
-  registerAdminKeysRoute(app, services.keyStore);
+  registerAdminKeysRoute(app, services.keyStore, services.usageLedger ?? null, config.models.served.map((model) => model.id));
+  if (services.usageLedger) registerAdminUsageRoute(app, services.usageLedger, clock);
+  registerAdminChannelsRoute(app, router);
   await registerWebConsoleRoute(app);
   return app;
 }

@@ -8,7 +8,8 @@ import type { AppServices } from './app.ts';
 import { databaseUrlForDataDirectory, openDatabase } from './accounts/database.ts';
 import { SqlKeyStore } from './accounts/sql-key-store.ts';
 import type { PixelgateConfig } from './config/config-schema.ts';
-import { createEngines } from './engines/create-engines.ts';
+import { SqlUsageLedger } from './accounts/sql-usage-ledger.ts';
+import { closeEngines, createEngines } from './engines/create-engines.ts';
 import { DiskBlobStore } from './storage/disk-blob-store.ts';
 import { loadOrCreateSigningSecret } from './storage/signing-secret.ts';
 
@@ -26,9 +27,9 @@ export async function openServices(config: PixelgateConfig): Promise<OpenedServi
   const signingSecret = await loadOrCreateSigningSecret(config.dataDir);
   const engines = createEngines(config);
   return {
-    services: { config, keyStore: new SqlKeyStore(database), blobStore, signingSecret, engines },
+    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), blobStore, signingSecret, engines },
     async close() {
-      await Promise.all([...engines.values()].map((engine) => engine.close()));
+      await closeEngines(engines);
       await database.close();
     },
   };

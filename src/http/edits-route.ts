@@ -1,24 +1,41 @@
 /**
- * `POST /v1/images/edits` (and the seed's `/v1/images/edits/`): read the multipart body as a
- * stream, validate it against the model's rules, run the engine, publish `url` results,
- * answer as OpenAI does. Spooled uploads are removed when the request ends, whatever happens.
+ * `POST /v1/images/edits` (and the seed's `/v1/images/edits/`): check the key's rate and
+ * concurrency limits, read the multipart body as a stream, validate it against the model's
+ * rules, check the key may use the model and reserve its estimated cost, run the edit on the
+ * model's channels (failing over), publish `url` results, answer as OpenAI does, then settle
+ * and record usage. Spooled uploads are removed when the request ends, whatever happens.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ImageEngine, PartialImage } from '../engines/engine.ts';
+import type { AdmissionOutcome, KeyAdmission } from '../accounts/key-admission.ts';
+import type { KeyAccount, UsageLedger } from '../accounts/usage-ledger.ts';
+import type { EditBilling, OpenCharge } from '../billing/edit-billing.ts';
+import type { EditResult, PartialImage } from '../engines/engine.ts';
+import type { UpstreamStreamEvent } from '../engines/openai/relay-edit-job.ts';
 import { buildEditResponse, type ImageDatum } from '../openai/edit-response.ts';
-import { apiError } from '../openai/error-catalogue.ts';
+import { apiError, type ApiError } from '../openai/error-catalogue.ts';
 import type { ServedModels } from '../openai/model-directory.ts';
 import { parseEditRequest, type EditRequest } from '../openai/parse-edit-request.ts';
-import { runEditJob } from '../routing/run-edit-job.ts';
+import type { ChannelRouter } from '../routing/channel-router.ts';
+import { routedFailureToApiError } from '../routing/routed-failure-to-api-error.ts';
+import { NoChannelAvailableError, RoutedEditError, runRoutedEdit, type RoutedEditResult } from '../routing/run-routed-edit.ts';
 import type { ResultPublisher } from '../storage/result-publisher.ts';
 import { readMultipartForm, type MultipartLimits } from './read-multipart-form.ts';
+import { toApiError } from './render-api-error.ts';
 import { sendEditStream } from './send-edit-stream.ts';
+
+/** Key limits, credit and usage records; absent: every key is unlimited and nothing is recorded. */
+export interface EditAccounting {
+  readonly ledger: UsageLedger;
+  readonly billing: EditBilling;
+  readonly admission: KeyAdmission;
+}
 
 export interface EditsRouteOptions {
   readonly models: ServedModels;
-  readonly engines: ReadonlyMap<string, ImageEngine>;
+  readonly router: ChannelRouter;
+  readonly accounting: EditAccounting | null;
   readonly publisher: ResultPublisher;
   readonly uploadsDirectory: string;
   readonly maxInputPixels: number;
@@ -42,6 +59,20 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
+function failedChannel(error: unknown): string | null {
+  if (error instanceof RoutedEditError) return error.channel;
+  if (error instanceof NoChannelAvailableError) return error.lastChannel;
+  return null;
+}
+
+function admissionRefusal(outcome: Extract<AdmissionOutcome, { admitted: false }>, account: KeyAccount): ApiError {
+  const reason =
+    outcome.reason === 'requests_per_minute'
+      ? `This API key allows ${account.limits.requestsPerMinute} requests per minute.`
+      : `This API key allows ${account.limits.maxConcurrentEdits} edits in flight at once.`;
+  return apiError('rate_limit_exceeded', { reason, retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) });
+}
+
 export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOptions): void {
   const limits: MultipartLimits = {
     maxRequestBytes: options.maxRequestBytes,
@@ -51,10 +82,9 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     largestFileBytes: options.models.largestFileBytes(),
     fileLimit: (fieldName, partsSoFar) => options.models.fileLimitFor(fieldName, partsSoFar),
   };
+  const { accounting } = options;
 
-  async function respondWithImages(request: FastifyRequest, editRequest: EditRequest, signal: AbortSignal) {
-    const engine = options.engines.get(editRequest.model.engineId)!;
-    const result = await runEditJob(engine, editRequest, { requestId: request.id, signal, seed: options.seed });
+  async function imagesResponse(request: FastifyRequest, editRequest: EditRequest, result: EditResult) {
     const data: ImageDatum[] = [];
     if (editRequest.responseFormat === 'url') {
       const base = options.publicBaseUrl ?? `${request.protocol}://${request.host}`;
@@ -65,33 +95,85 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     return buildEditResponse(editRequest, Math.floor(options.clock() / 1000), result.images, data, result.usage);
   }
 
+  /** Opens the charge (model allowed, credit reserved) or throws the refusal. */
+  async function openCharge(account: KeyAccount | null, editRequest: EditRequest): Promise<OpenCharge | null> {
+    if (!accounting) return null;
+    const candidates = options.router.targetsFor(editRequest.model.id).map((target) => target.channel);
+    const charge = await accounting.billing.open(account, editRequest, candidates);
+    if (charge.kind === 'model_not_allowed') throw apiError('model_not_allowed', { model: editRequest.model.id });
+    if (charge.kind === 'insufficient_quota') throw apiError('insufficient_quota');
+    return charge;
+  }
+
   async function handler(request: FastifyRequest, reply: FastifyReply) {
     if (!request.isMultipart()) {
       throw apiError('invalid_content_type', { received: String(request.headers['content-type'] ?? 'none') });
     }
     const declaredLength = Number(request.headers['content-length'] ?? 0);
     if (declaredLength > options.maxRequestBytes) throw apiError('request_too_large', { limitBytes: options.maxRequestBytes });
+    const startedAtMs = options.clock();
+    const principal = request.principal;
+    const account = accounting && principal?.kind === 'key' ? await accounting.ledger.account(principal.key.id) : null;
+    let admission: AdmissionOutcome | null = null;
+    if (accounting && account) {
+      admission = accounting.admission.admit(account.keyId, account.limits);
+      if (!admission.admitted) throw admissionRefusal(admission, account);
+    }
     const spoolDirectory = path.join(options.uploadsDirectory, request.id);
     try {
       const parts = await readMultipartForm(request, spoolDirectory, limits);
       const editRequest = parseEditRequest(parts, options.models, options.maxInputPixels);
+      const charge = await openCharge(account, editRequest);
       const controller = abortOnDisconnect(reply);
+      const finish = async (routed: RoutedEditResult | null, failure: ApiError | null, error: unknown) => {
+        if (!charge || !accounting) return;
+        await accounting.billing.close(charge, {
+          requestId: request.id,
+          request: editRequest,
+          channel: routed ? { name: routed.channel.name, builtIn: routed.channel.builtIn } : failedChannelOf(error),
+          status: failure ? 'failed' : 'succeeded',
+          httpStatus: failure ? failure.status : 200,
+          latencyMs: options.clock() - startedAtMs,
+          result: routed?.result ?? null,
+        });
+      };
+      const route = (onPartialImage?: (partial: PartialImage) => void, onUpstreamEvent?: (event: UpstreamStreamEvent) => void) =>
+        runRoutedEdit(options.router, editRequest, { requestId: request.id, signal: controller.signal, seed: options.seed, onPartialImage, onUpstreamEvent });
+      const failWith = async (error: unknown): Promise<never> => {
+        const failure = toApiError(routedFailureToApiError(error), request);
+        await finish(null, failure, error);
+        throw failure;
+      };
+
       if (editRequest.stream) {
-        const engine = options.engines.get(editRequest.model.engineId)!;
         await sendEditStream(
           request,
           reply,
           editRequest,
-          (onPartialImage: (partial: PartialImage) => void) =>
-            runEditJob(engine, editRequest, { requestId: request.id, signal: controller.signal, onPartialImage, seed: options.seed }),
+          async (onPartialImage, onUpstreamEvent) => {
+            const routed = await route(onPartialImage, onUpstreamEvent).catch(failWith);
+            await finish(routed, null, null);
+            return routed.result;
+          },
           options.clock,
         );
         return reply;
       }
-      return await respondWithImages(request, editRequest, controller.signal);
+      const routed = await route().catch(failWith);
+      const response = await imagesResponse(request, editRequest, routed.result).catch(failWith);
+      await finish(routed, null, null);
+      return response;
     } finally {
+      if (admission?.admitted) admission.release();
       await rm(spoolDirectory, { recursive: true, force: true });
     }
+  }
+
+  function failedChannelOf(error: unknown): { name: string; builtIn: boolean } | null {
+    const name = failedChannel(error);
+    if (name === null) return null;
+    const channel = options.router.channels().find((candidate) => candidate.name === name);
+    return { name, builtIn: channel?.builtIn ?? false };
   }
 
   for (const url of ['/v1/images/edits', '/v1/images/edits/']) app.post(url, handler);

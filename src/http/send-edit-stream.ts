@@ -4,7 +4,9 @@
  * the stream has begun is one `error` frame, as the SDK expects.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { EditResult, PartialImage } from '../engines/engine.ts';
+import type { PartialImage } from '../engines/engine.ts';
+import type { RelayEditResult } from '../engines/openai/openai-image-engine.ts';
+import type { UpstreamStreamEvent } from '../engines/openai/relay-edit-job.ts';
 import { resolvedOptions } from '../openai/edit-response.ts';
 import type { EditRequest } from '../openai/parse-edit-request.ts';
 import { OPENAI_VERSION } from './response-headers.ts';
@@ -18,7 +20,7 @@ export async function sendEditStream(
   request: FastifyRequest,
   reply: FastifyReply,
   editRequest: EditRequest,
-  run: (onPartialImage: (partial: PartialImage) => void) => Promise<EditResult>,
+  run: (onPartialImage: (partial: PartialImage) => void, onUpstreamEvent: (event: UpstreamStreamEvent) => void) => Promise<RelayEditResult>,
   clock: () => number,
 ): Promise<void> {
   reply.hijack();
@@ -38,6 +40,8 @@ export async function sendEditStream(
   try {
     const first = editRequest.images[0].facts;
     const partialSize = editRequest.size ?? first;
+    const passThrough = (event: UpstreamStreamEvent) =>
+      raw.write(`event: ${event.event}\n${event.data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
     const result = await run((partial) => {
       raw.write(
         frame('image_edit.partial_image', {
@@ -48,7 +52,12 @@ export async function sendEditStream(
           ...options(partialSize.width, partialSize.height),
         }),
       );
-    });
+    }, passThrough);
+    // A relayed stream ends with the upstream's own completed event, unchanged.
+    if (result.completedEvent) {
+      passThrough(result.completedEvent);
+      return;
+    }
     const image = result.images[0];
     raw.write(
       frame('image_edit.completed', {

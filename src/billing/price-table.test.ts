@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../config/load-config.ts';
+import { PriceTable } from './price-table.ts';
+
+const usage = { total_tokens: 5300, input_tokens: 300, output_tokens: 5000, input_tokens_details: { text_tokens: 100, image_tokens: 200 } };
+
+describe('PriceTable with the default prices', () => {
+  const table = new PriceTable(loadConfig({}).billing);
+
+  test('dall-e-2 per image by size', () => {
+    assert.equal(table.actualMicroUsd({ model: 'dall-e-2', size: '256x256', images: 2, usage: null, builtIn: false }), 32_000);
+    assert.equal(table.actualMicroUsd({ model: 'dall-e-2', size: '1024x1024', images: 1, usage: null, builtIn: false }), 20_000);
+    assert.equal(table.estimateMicroUsd({ model: 'dall-e-2', size: '512x512', n: 3, inputImages: 1, promptCharacters: 10 }, [{ builtIn: false }]), 54_000);
+  });
+
+  test('gpt-image-1 tokens: text in $5, image in $10, image out $40 per million, from the usage split', () => {
+    // 100 × 5 + 200 × 10 + 5000 × 40 = 202,500 micro-dollars.
+    assert.equal(table.actualMicroUsd({ model: 'gpt-image-1', size: '1024x1024', images: 1, usage, builtIn: false }), 202_500);
+    assert.equal(table.actualMicroUsd({ model: 'gpt-image-1-mini', size: '1024x1024', images: 1, usage, builtIn: false }), 100 * 2 + 200 * 2.5 + 5000 * 8);
+  });
+
+  test('estimates reserve the most any candidate channel could charge', () => {
+    const estimate = table.estimateMicroUsd({ model: 'gpt-image-1', size: null, n: 2, inputImages: 3, promptCharacters: 40 }, [{ builtIn: true }, { builtIn: false }]);
+    assert.equal(estimate, 20 * 5 + 3 * 1600 * 10 + 2 * 6240 * 40);
+  });
+
+  test('the built-in engine is free by default and unknown models cost nothing upstream', () => {
+    assert.equal(table.actualMicroUsd({ model: 'dall-e-2', size: '256x256', images: 4, usage: null, builtIn: true }), 0);
+    assert.equal(table.actualMicroUsd({ model: 'other', size: '256x256', images: 4, usage: null, builtIn: false }), 0);
+  });
+
+  test('a configured built-in price', () => {
+    const priced = new PriceTable(loadConfig({}, { billing: { builtInPerImageUsd: 0.001 } }).billing);
+    assert.equal(priced.actualMicroUsd({ model: 'pixelgate-fill', size: '8x8', images: 3, usage: null, builtIn: true }), 3000);
+  });
+});
