@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, saveScreenshot, unlabelledControls, type TestBrowser } from '../support/browser.ts';
+import { pngWithTransparentHole } from '../support/images.ts';
 import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
 
 let server: RunningServer;
@@ -21,6 +22,14 @@ after(async () => {
   await server?.stop();
   if (screenshots.length > 0) console.log(`# screenshots: ${screenshots.join(' ')}`);
 });
+
+async function smallEditForm(): Promise<FormData> {
+  const form = new FormData();
+  form.append('model', 'pixelgate-fill');
+  form.append('image', new Blob([new Uint8Array(await pngWithTransparentHole(48))], { type: 'image/png' }), 'hole.png');
+  form.append('prompt', 'fill');
+  return form;
+}
 
 async function adminStatus(path: string): Promise<number> {
   const response = await fetch(server.baseUrl + path, { headers: { authorization: `Bearer ${server.adminKey}` } });
@@ -107,12 +116,34 @@ describe('admin page', () => {
       return cells !== undefined && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(cells[4].textContent!);
     });
 
+    // Relay mode adds usage, channels and credit; a server without them shows a note instead.
     const usageAvailable = (await adminStatus('/admin/usage/summary?group_by=day')) !== 404;
     const channelsAvailable = (await adminStatus('/admin/channels')) !== 404;
-    if (usageAvailable) assert.equal(await page.locator('#usage-charts figure').count(), 6);
-    else await page.locator('#usage-note', { hasText: 'Not available on this server yet' }).waitFor();
-    if (channelsAvailable) assert.equal(await page.locator('#channels-note').isVisible(), false);
-    else await page.locator('#channels-note', { hasText: 'Not available on this server yet' }).waitFor();
+    if (usageAvailable) {
+      const edit = await fetch(`${server.baseUrl}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${secret}` }, body: await smallEditForm() });
+      assert.equal(edit.status, 200);
+      await edit.json();
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      const requestRow = page.locator('#requests-table tbody tr', { hasText: 'console-created' });
+      await requestRow.waitFor();
+      assert.equal(await requestRow.locator('td').nth(2).innerText(), 'pixelgate-fill');
+      assert.match(await requestRow.locator('td').nth(4).innerText(), /succeeded\s*200/);
+      assert.match(await requestRow.locator('td').nth(8).innerText(), /^req_[0-9a-f]{32}$/);
+      assert.equal(await page.locator('#usage-charts figure').count(), 6);
+      assert.match((await page.locator('#usage-charts svg').nth(4).getAttribute('aria-label'))!, /^Edits per key: console-created: 1$/);
+      assert.equal(await row.locator('td').nth(6).innerText(), 'unlimited');
+      await row.getByLabel('Top-up amount for console-created in USD').fill('5');
+      await row.getByRole('button', { name: 'Top up key console-created' }).click();
+      await page.waitForFunction(() => [...document.querySelectorAll('#keys-table tbody tr')].some((tr) => tr.textContent!.includes('console-created') && tr.querySelectorAll('td')[6].textContent === '$5.00'));
+    } else {
+      await page.locator('#usage-note', { hasText: 'Not available on this server yet' }).waitFor();
+    }
+    if (channelsAvailable) {
+      await page.locator('#channels .channel[data-state="up"]', { hasText: 'local' }).waitFor();
+      assert.equal(await page.locator('#channels-note').isVisible(), false);
+    } else {
+      await page.locator('#channels-note', { hasText: 'Not available on this server yet' }).waitFor();
+    }
 
     assert.deepEqual(await unlabelledControls(page), [], 'every control has a label');
     screenshots.push(await saveScreenshot(page, 'admin-keys'));

@@ -264,9 +264,18 @@ describe('playground', () => {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 4 });
     await page.mouse.up();
+    await page.getByLabel('Number of images (n)').fill('2');
+    assert.match(await page.locator('#snippet-node').textContent() ?? '', /  n: 2,\n/);
     await page.getByRole('button', { name: 'Edit image' }).click();
-    await page.locator('[data-testid="result"]').waitFor();
-    const result = await rgba(Buffer.from((await page.locator('[data-testid="result"] img').getAttribute('src'))!.split(',')[1], 'base64'));
+    await page.locator('[data-testid="result"]').first().waitFor();
+    assert.match(await page.locator('#edit-status').innerText(), /: 2 images\.$/);
+    assert.deepEqual(await page.locator('[data-testid="result"] a[download]').evaluateAll((links) => links.map((link) => link.getAttribute('download'))), [
+      'pixelgate-edit-1.png',
+      'pixelgate-edit-2.png',
+    ]);
+    const resultBytes = Buffer.from((await page.locator('[data-testid="result"] img').first().getAttribute('src'))!.split(',')[1], 'base64');
+    assert.equal((await sharp(resultBytes).metadata()).format, 'png', "pixelgate-fill answers in its default output_format, png");
+    const result = await rgba(resultBytes);
     assert.deepEqual([result.width, result.height], [200, 100]);
     assert.deepEqual(problems, []);
     await page.close();

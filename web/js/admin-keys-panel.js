@@ -30,11 +30,26 @@ export class AdminKeysPanel {
       event.preventDefault();
       this.createKey(byId('new-key-name'));
     });
-    byId('copy-new-key').addEventListener('click', () => navigator.clipboard?.writeText(byId('new-key-secret').textContent ?? ''));
+    byId('copy-new-key').addEventListener('click', () => this.copyNewKey(byId('new-key-secret'), byId('copy-new-key')));
     byId('dismiss-new-key').addEventListener('click', () => {
       this.newKey.hidden = true;
       byId('new-key-secret').textContent = '';
     });
+  }
+
+  /** Copies the new secret; where the clipboard API is unavailable (plain http), selects it instead. */
+  async copyNewKey(secretElement, button) {
+    try {
+      await navigator.clipboard.writeText(secretElement.textContent ?? '');
+      button.textContent = 'Copied';
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(secretElement);
+      window.getSelection()?.removeAllRanges();
+      window.getSelection()?.addRange(range);
+      button.textContent = 'Selected: press Ctrl+C';
+    }
+    setTimeout(() => (button.textContent = 'Copy'), 3000);
   }
 
   showError(message) {
@@ -60,7 +75,7 @@ export class AdminKeysPanel {
     this.note.textContent = 'Limits, credit and spend are not available on this server yet (relay mode adds them).';
     this.tableBody.replaceChildren(...keys.map((key) => this.row(key, reportsSpend)));
     if (keys.length === 0) {
-      this.tableBody.append(element('tr', {}, [element('td', { text: 'No keys yet.', attributes: { colspan: '10' } })]));
+      this.tableBody.append(element('tr', {}, [element('td', { text: 'No keys yet.', attributes: { colspan: '9' } })]));
     }
     labelCellsWithHeaders(this.tableBody.closest('table'));
   }
@@ -68,33 +83,33 @@ export class AdminKeysPanel {
   row(key, reportsSpend) {
     const active = key.status === 'active';
     const actions = element('td');
-    if (active) {
-      const revoke = element('button', { text: 'Revoke', className: 'danger', attributes: { type: 'button', 'aria-label': `Revoke key ${key.name}` } });
-      revoke.addEventListener('click', () => this.revokeKey(key));
-      actions.append(revoke);
-    }
-    const topUp = element('td');
+    const actionBar = element('div', { className: 'key-actions' });
+    actions.append(actionBar);
     if (active && reportsSpend) {
       const inputId = `top-up-${key.id}`;
-      const amount = element('input', { attributes: { id: inputId, type: 'number', min: '0.01', step: '0.01', inputmode: 'decimal', placeholder: '10.00' } });
+      const amount = element('input', { attributes: { id: inputId, type: 'number', min: '0.01', step: '0.01', inputmode: 'decimal', placeholder: 'USD' } });
       const label = element('label', { text: `Top-up amount for ${key.name} in USD`, className: 'visually-hidden', attributes: { for: inputId } });
       const button = element('button', { text: 'Top up', attributes: { type: 'button', 'aria-label': `Top up key ${key.name}` } });
       button.addEventListener('click', () => this.topUp(key, amount));
       amount.addEventListener('keydown', (event) => {
         if (event.key === 'Enter') this.topUp(key, amount);
       });
-      topUp.append(element('div', { className: 'top-up' }, [label, amount, button]));
+      actionBar.append(element('div', { className: 'top-up' }, [label, amount, button]));
+    }
+    if (active) {
+      const revoke = element('button', { text: 'Revoke', className: 'danger', attributes: { type: 'button', 'aria-label': `Revoke key ${key.name}` } });
+      revoke.addEventListener('click', () => this.revokeKey(key));
+      actionBar.append(revoke);
     }
     const row = element('tr', { attributes: { 'data-key-id': key.id } }, [
       element('td', { text: key.name }),
       element('td', {}, [element('code', { text: key.prefix })]),
       element('td', {}, [badge(key.status)]),
-      element('td', { text: formatDateTime(key.created_at) }),
-      element('td', { text: formatDateTime(key.last_used_at) }),
+      element('td', { text: formatDateTime(key.created_at), className: 'date' }),
+      element('td', { text: formatDateTime(key.last_used_at), className: 'date' }),
       element('td', { text: describeLimits(key.limits), className: 'wrap' }),
       element('td', { text: !reportsSpend ? '—' : key.credit_usd === null ? 'unlimited' : formatUsd(key.credit_usd), className: 'number' }),
       element('td', { text: reportsSpend ? formatUsd(key.spent_usd) : '—', className: 'number' }),
-      topUp,
       actions,
     ]);
     return row;
@@ -125,6 +140,8 @@ export class AdminKeysPanel {
     this.showError('');
     const amount = Number(amountInput.value);
     if (!Number.isFinite(amount) || amount <= 0) return this.showError('Enter a positive amount in USD.');
+    // A top-up turns an unlimited key into one with a balance: say so before doing it.
+    if (key.credit_usd === null && !window.confirm(`Key "${key.name}" has unlimited credit. Topping up gives it a balance of ${formatUsd(amount)}, and it is refused once that is spent. Continue?`)) return;
     const answer = await callApi(`/admin/keys/${encodeURIComponent(key.id)}/credit`, { key: this.adminKey(), method: 'POST', json: { amount_usd: amount } });
     if (!answer.ok) {
       if (answer.status === 404 && answer.code !== 'key_not_found') return this.showError('Top-up is not available on this server yet.');
