@@ -10,7 +10,7 @@ import { readImageFacts } from '../../src/images/read-image-facts.ts';
 import { opaquePng } from './images.ts';
 
 export type UpstreamBehaviour =
-  | { readonly kind: 'openai'; readonly answerWithUrl?: boolean }
+  | { readonly kind: 'openai'; readonly answerWithUrl?: boolean; readonly delayMs?: number }
   | { readonly kind: 'status'; readonly status: number; readonly retryAfterSeconds?: number; readonly body?: unknown }
   | { readonly kind: 'hang' }
   | { readonly kind: 'reset-mid-body' }
@@ -126,7 +126,9 @@ export async function startFakeUpstream(fallback: UpstreamBehaviour = { kind: 'o
       const body = Buffer.concat(chunks);
       const parts = parseMultipart(body, String(request.headers['content-type'] ?? ''));
       requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body, parts });
-      respond(behaviour, parts, response);
+      const delayMs = behaviour.kind === 'openai' ? (behaviour.delayMs ?? 0) : 0;
+      if (delayMs > 0) setTimeout(() => respond(behaviour, parts, response), delayMs);
+      else respond(behaviour, parts, response);
     });
   });
 
