@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli-context.ts';
 import { CliError } from './cli-error.ts';
 import { registerKeysCommand } from './keys-command.ts';
+import { registerUsageCommand } from './usage-command.ts';
 
 export function createPixelgateCli(context: CliContext): Command {
   const program = new Command('pixelgate')
@@ -14,6 +15,7 @@ export function createPixelgateCli(context: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: context.output, writeErr: context.errorOutput });
   registerKeysCommand(program, context);
+  registerUsageCommand(program, context);
   return program;
 }
 
