@@ -100,6 +100,7 @@ describe('admin page', () => {
 
     await page.getByLabel('Name of a new key').fill('console-created');
     await page.getByRole('button', { name: 'Create key' }).click();
+    await page.locator('#new-key').waitFor();
     const secret = (await page.locator('#new-key-secret').innerText()).trim();
     assert.match(secret, /^sk-pg-[0-9A-Za-z]{32}$/);
     const row = page.locator('#keys-table tbody tr', { hasText: 'console-created' });

@@ -29,6 +29,19 @@ function figure({ source, caption, downloadName, testId }) {
   return element;
 }
 
+function pendingFigure() {
+  const element = document.createElement('figure');
+  element.className = 'result';
+  element.dataset.testid = 'pending';
+  const box = document.createElement('div');
+  box.className = 'pending-box';
+  box.textContent = 'Editing…';
+  const figcaption = document.createElement('figcaption');
+  figcaption.textContent = 'Result';
+  element.append(box, figcaption);
+  return element;
+}
+
 export class ResultsView {
   /** @param {HTMLElement} container */
   constructor(container) {
@@ -36,17 +49,16 @@ export class ResultsView {
     this.partialFigure = null;
   }
 
-  /** Shows the original alone while an edit runs. */
+  /** Shows the original and a placeholder where the result will appear while an edit runs. */
   start({ originalUrl, originalName }) {
-    this.container.replaceChildren(figure({ source: originalUrl, caption: 'Original', downloadName: originalName, testId: 'original' }));
-    this.partialFigure = null;
+    this.partialFigure = pendingFigure();
+    this.container.replaceChildren(figure({ source: originalUrl, caption: 'Original', downloadName: originalName, testId: 'original' }), this.partialFigure);
   }
 
   showPartialImage(image, index) {
     const caption = `Partial image ${index + 1}`;
     const next = figure({ source: image.source, caption, downloadName: null, testId: 'partial' });
-    if (this.partialFigure) this.partialFigure.replaceWith(next);
-    else this.container.append(next);
+    this.partialFigure.replaceWith(next);
     this.partialFigure = next;
   }
 
