@@ -1,0 +1,153 @@
+/**
+ * `npm run bench:relay`: the same gpt-image-1 edits sent (a) straight to a stand-in upstream on
+ * loopback and (b) through Pixelgate (relay mode, one `openai-compatible` channel) to the same
+ * upstream, in one run. For 1 MB, 4 MB and 20 MB uploads at 1 and 16 concurrent clients it
+ * reports throughput and p50/p99 latency both ways and the latency Pixelgate adds; then the
+ * server's peak RSS while 32 clients upload 20 MB each. The upstream drains the body and
+ * answers at once with a fixed 8×8 PNG and usage, so every millisecond beyond (a) is the relay's
+ * (multipart streaming to disk, validation, key and credit checks, the upstream body streamed
+ * from disk, the response, the usage record). Options: --quick (fewer requests), --json.
+ */
+// @ts-expect-error autocannon ships no type declarations
+import autocannon from 'autocannon';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+import { buildMultipart } from '../test/support/multipart.ts';
+import { createKey, startServer, type RunningServer } from '../test/support/start-server.ts';
+
+const quick = process.argv.includes('--quick');
+const megabyte = 1024 * 1024;
+
+/** A PNG of random pixels (incompressible), as close to `targetBytes` as a square allows. */
+async function noisePng(targetBytes: number): Promise<Buffer> {
+  const side = Math.ceil(Math.sqrt(targetBytes / 3));
+  return sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+}
+
+/** The stand-in upstream: drains the request, answers a fixed gpt-image-1 response. */
+async function startStandInUpstream(): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: 'gray' } }).png().toBuffer();
+  const answer = JSON.stringify({
+    created: 1764086400,
+    data: [{ b64_json: png.toString('base64') }],
+    usage: { total_tokens: 1300, input_tokens: 300, output_tokens: 1000, input_tokens_details: { text_tokens: 100, image_tokens: 200 } },
+  });
+  const server = http.createServer((request, response) => {
+    request.on('data', () => {});
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+      response.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function peakRssMegabytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024);
+}
+
+interface Measured {
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+async function measure(url: string, headers: Record<string, string>, body: Buffer, connections: number, amount: number): Promise<Measured> {
+  const started = performance.now();
+  const result = await autocannon({ url, method: 'POST', headers, body, connections, amount, timeout: 600 });
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    requests: result.requests.total,
+    requestsPerSecond: Math.round((result.requests.total / seconds) * 10) / 10,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.non2xx + result.errors,
+  };
+}
+
+async function startRelay(upstreamBaseUrl: string): Promise<{ server: RunningServer; key: string }> {
+  const server = await startServer({
+    env: { LOG_LEVEL: 'warn' },
+    config: {
+      models: { served: [{ id: 'dall-e-2', rules: 'dall-e-2', engine: 'stand-in' }, { id: 'gpt-image-1', rules: 'gpt-image-1' }] },
+      channels: [{ name: 'standin-upstream', type: 'openai-compatible', baseUrl: upstreamBaseUrl, apiKey: 'sk-bench', models: [{ id: 'gpt-image-1' }] }],
+    },
+  });
+  return { server, key: (await createKey(server, 'bench')).key };
+}
+
+const upstream = await startStandInUpstream();
+const rows: Array<{ uploadMb: number; clients: number; direct: Measured; relay: Measured }> = [];
+let rssRow: { clients: number; uploadMb: number; rssBeforeMb: number; peakRssMb: number; errors: number } | null = null;
+try {
+  const { server, key } = await startRelay(upstream.baseUrl);
+  try {
+    for (const uploadMb of [1, 4, 20]) {
+      const image = await noisePng(uploadMb * megabyte);
+      const { body, contentType } = buildMultipart([
+        { name: 'model', value: 'gpt-image-1' },
+        { name: 'prompt', value: 'add a red hat' },
+        { name: 'image', filename: 'image.png', data: image, contentType: 'image/png' },
+      ]);
+      for (const clients of [1, 16]) {
+        const perClient = quick ? 2 : uploadMb === 20 ? 4 : 16;
+        const amount = Math.max(clients * perClient, quick ? 4 : 32);
+        // Warm both paths (connections, JIT) before measuring.
+        await measure(`${upstream.baseUrl}/images/edits`, { 'content-type': contentType }, body, clients, clients);
+        await measure(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': contentType }, body, clients, clients);
+        const direct = await measure(`${upstream.baseUrl}/images/edits`, { authorization: 'Bearer sk-bench', 'content-type': contentType }, body, clients, amount);
+        const relay = await measure(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': contentType }, body, clients, amount);
+        const row = { uploadMb, clients, direct, relay };
+        rows.push(row);
+        process.stderr.write(`${JSON.stringify(row)}\n`);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+
+  // Peak memory on a fresh server: 32 clients each uploading 20 MB at once.
+  const fresh = await startRelay(upstream.baseUrl);
+  try {
+    const image = await noisePng(20 * megabyte);
+    const { body, contentType } = buildMultipart([
+      { name: 'model', value: 'gpt-image-1' },
+      { name: 'prompt', value: 'add a red hat' },
+      { name: 'image', filename: 'image.png', data: image, contentType: 'image/png' },
+    ]);
+    const rssBeforeMb = await peakRssMegabytes(fresh.server.pid);
+    const result = await measure(`${fresh.server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${fresh.key}`, 'content-type': contentType }, body, 32, quick ? 32 : 64);
+    rssRow = { clients: 32, uploadMb: 20, rssBeforeMb, peakRssMb: await peakRssMegabytes(fresh.server.pid), errors: result.errors };
+    process.stderr.write(`${JSON.stringify(rssRow)}\n`);
+  } finally {
+    await fresh.server.stop();
+  }
+} finally {
+  await upstream.close();
+}
+
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify({ rows, rss: rssRow }, null, 2));
+} else {
+  console.log('\n| upload | clients | direct req/s | relay req/s | direct p50 / p99 ms | relay p50 / p99 ms | added p50 / p99 ms | errors |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const { uploadMb, clients, direct, relay } of rows) {
+    console.log(
+      `| ${uploadMb} MB | ${clients} | ${direct.requestsPerSecond} | ${relay.requestsPerSecond} | ${direct.p50Ms} / ${direct.p99Ms} | ${relay.p50Ms} / ${relay.p99Ms} | ` +
+        `${relay.p50Ms - direct.p50Ms} / ${relay.p99Ms - direct.p99Ms} | ${direct.errors + relay.errors} |`,
+    );
+  }
+  if (rssRow) {
+    console.log(`\n${rssRow.clients} concurrent ${rssRow.uploadMb} MB uploads through the relay: peak RSS ${rssRow.peakRssMb} MB (${rssRow.rssBeforeMb} MB before; ${rssRow.clients * rssRow.uploadMb} MB in flight), errors ${rssRow.errors}`);
+  }
+}
