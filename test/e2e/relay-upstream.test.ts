@@ -106,7 +106,7 @@ describe('relay: results either way', () => {
     assert.ok(url.startsWith(`${server.baseUrl}/v1/results/`), url);
     const image = await fetch(url);
     assert.equal(image.status, 200);
-    assert.equal((await sharp(Buffer.from(await image.arrayBuffer())).metadata()).width, 8);
+    assert.equal((await sharp(Buffer.from(await image.arrayBuffer())).metadata()).width, 64);
   });
 
   it('b64_json asked, upstream answers with a URL: downloaded and inlined, the upstream URL never shown', async () => {
@@ -119,7 +119,7 @@ describe('relay: results either way', () => {
     ]);
     assert.equal(response.status, 200);
     assert.deepEqual(Object.keys(response.json.data[0]), ['b64_json']);
-    assert.equal((await sharp(Buffer.from(response.json.data[0].b64_json, 'base64')).metadata()).width, 8);
+    assert.equal((await sharp(Buffer.from(response.json.data[0].b64_json, 'base64')).metadata()).width, 64);
     assert.equal(JSON.stringify(response.json).includes(upstream.baseUrl.replace('/v1', '')), false);
   });
 });

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readImageFacts } from '../../src/images/read-image-facts.ts';
+import sharp from 'sharp';
 import { opaquePng } from './images.ts';
 
 export type UpstreamBehaviour =
@@ -106,12 +107,15 @@ export async function startFakeUpstream(fallback: UpstreamBehaviour = { kind: 'o
   const queue: UpstreamBehaviour[] = [];
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  const files = new Map<string, Buffer>();
   const state = { fallback };
 
   const server = http.createServer((request, response) => {
     if (request.method === 'GET' && request.url?.startsWith('/files/')) {
+      const stored = files.get(request.url.slice('/files/'.length));
+      if (!stored) return sendJson(response, 404, openAiError('not found', null, null));
       response.writeHead(200, { 'content-type': 'image/png' });
-      response.end(resultImage);
+      response.end(stored);
       return;
     }
     const behaviour = queue.shift() ?? state.fallback;
@@ -127,12 +131,25 @@ export async function startFakeUpstream(fallback: UpstreamBehaviour = { kind: 'o
       const parts = parseMultipart(body, String(request.headers['content-type'] ?? ''));
       requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body, parts });
       const delayMs = behaviour.kind === 'openai' ? (behaviour.delayMs ?? 0) : 0;
-      if (delayMs > 0) setTimeout(() => respond(behaviour, parts, response), delayMs);
-      else respond(behaviour, parts, response);
+      const answer = () => respond(behaviour, parts, response).catch(() => response.destroy());
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else void answer();
     });
   });
 
-  function respond(behaviour: UpstreamBehaviour, parts: RecordedPart[], response: http.ServerResponse) {
+  /** The requested size (`auto` or absent: the first input's) and output format, as OpenAI would answer. */
+  async function outputImage(parts: RecordedPart[]): Promise<Buffer> {
+    const field = (name: string) => parts.find((part) => part.name === name && part.filename === null)?.data.toString();
+    const input = parts.find((part) => part.name === 'image' || part.name === 'image[]');
+    const facts = input ? readImageFacts(input.data) : { width: 8, height: 8 };
+    const size = /^(\d+)x(\d+)$/.exec(field('size') ?? '');
+    const width = size ? Number(size[1]) : facts.width;
+    const height = size ? Number(size[2]) : facts.height;
+    const format = (field('output_format') ?? 'png') as 'png' | 'jpeg' | 'webp';
+    return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 100, b: 50 } } }).toFormat(format).toBuffer();
+  }
+
+  async function respond(behaviour: UpstreamBehaviour, parts: RecordedPart[], response: http.ServerResponse) {
     const field = (name: string) => parts.find((part) => part.name === name && part.filename === null)?.data.toString();
     switch (behaviour.kind) {
       case 'hang':
@@ -167,9 +184,13 @@ export async function startFakeUpstream(fallback: UpstreamBehaviour = { kind: 'o
         }
         const wantsUrl = behaviour.answerWithUrl ?? (!model.startsWith('gpt-image') && field('response_format') !== 'b64_json');
         const address = server.address() as AddressInfo;
-        const data = Array.from({ length: n }, (_, index) =>
-          wantsUrl ? { url: `http://127.0.0.1:${address.port}/files/result-${index}.png` } : { b64_json: resultImage.toString('base64') },
-        );
+        const data = [];
+        for (let index = 0; index < n; index++) {
+          const bytes = await outputImage(parts);
+          const name = `result-${files.size}.png`;
+          if (wantsUrl) files.set(name, bytes);
+          data.push(wantsUrl ? { url: `http://127.0.0.1:${address.port}/files/${name}` } : { b64_json: bytes.toString('base64') });
+        }
         return sendJson(response, 200, model.startsWith('gpt-image') ? { created: 1764086400, data, usage: fakeUsage } : { created: 1764086400, data });
       }
     }

@@ -132,7 +132,7 @@ describe('OpenAiImageEngine', () => {
     upstream.cue({ kind: 'openai', answerWithUrl: true });
     const result = await engine().edit(job([image], { model: 'dall-e-2', forwardedFields: [{ name: 'prompt', value: 'x' }, { name: 'response_format', value: 'url' }] }));
     assert.equal(result.images[0].format, 'png');
-    assert.equal(result.images[0].width, 8);
+    assert.equal(result.images[0].width, 16);
   });
 
   test('failures are classified once: 500 and 429 retryable (with retry-after), 400 passed back, hang and reset retryable', async () => {

@@ -198,7 +198,7 @@ export class OpenAiImageEngine implements ImageEngine {
  * relied on the default) and `n` set to this call's count when the core split it.
  */
 export function upstreamFields(job: RelayEditJob): ForwardedField[] {
-  const source = job.forwardedFields ?? [{ name: 'prompt', value: job.prompt }];
+  const source = job.forwardedFields ?? fieldsFromJob(job);
   const fields = source.map((field) => {
     if (field.name === 'model') return { name: 'model', value: job.model };
     if (field.name === 'n') return { name: 'n', value: String(job.n) };
@@ -206,6 +206,20 @@ export function upstreamFields(job: RelayEditJob): ForwardedField[] {
   });
   if (!fields.some((field) => field.name === 'model')) fields.unshift({ name: 'model', value: job.model });
   if (!fields.some((field) => field.name === 'n') && job.n !== 1) fields.push({ name: 'n', value: String(job.n) });
+  return fields;
+}
+
+/** For a job built without the client's fields: its resolved options, defaults left out. */
+function fieldsFromJob(job: RelayEditJob): ForwardedField[] {
+  const fields: ForwardedField[] = [{ name: 'prompt', value: job.prompt }];
+  const add = (name: string, value: string | null) => value !== null && fields.push({ name, value });
+  add('size', job.size ? `${job.size.width}x${job.size.height}` : null);
+  add('output_format', job.outputFormat === 'png' ? null : job.outputFormat);
+  add('output_compression', job.outputCompression === 100 ? null : String(job.outputCompression));
+  add('quality', job.quality);
+  add('background', job.background);
+  add('input_fidelity', job.inputFidelity);
+  add('user', job.user);
   return fields;
 }
 
