@@ -281,8 +281,10 @@ describe('playground', () => {
     await page.close();
   });
 
-  it('shows the API error message and fits a phone screen', async () => {
+  it('paints with touch, shows the API error message and fits a phone screen', async () => {
     const { page, problems } = await browser.newPage({ width: 375, height: 800 });
+    const devtools = await browser.context.newCDPSession(page);
+    await devtools.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
     await page.goto(server.baseUrl + '/');
     await page.locator('#api-key').fill(userKey);
     await page.locator('#api-key').press('Enter');
@@ -290,12 +292,17 @@ describe('playground', () => {
     await page.locator('#model').selectOption('dall-e-2');
     await page.locator('#image-file').setInputFiles(imagePath);
     await page.locator('#mask-stage').waitFor();
+    await page.locator('#mask-canvas').scrollIntoViewIfNeeded();
     const box = (await page.locator('#mask-canvas').boundingBox())!;
     assert.ok(box.width <= 375, `the image fits the phone width (${box.width} px)`);
-    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 5 });
-    await page.mouse.up();
+    // A finger drag on the canvas paints (touch-action: none) instead of scrolling the page.
+    const scrolledBefore = await page.evaluate(() => window.scrollY);
+    const touchAt = (fraction: number) => [{ x: box.x + box.width * fraction, y: box.y + box.height * 0.5 }];
+    await devtools.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: touchAt(0.3) });
+    for (const fraction of [0.35, 0.4, 0.45, 0.5, 0.55, 0.6]) await devtools.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: touchAt(fraction) });
+    await devtools.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    assert.match(await page.locator('#mask-status').innerText(), /^\d+\.\d% of the image painted\.$/);
+    assert.equal(await page.evaluate(() => window.scrollY), scrolledBefore, 'the page did not scroll');
     await page.getByRole('button', { name: 'Edit image' }).click();
     const error = page.locator('#edit-error');
     await error.waitFor();
