@@ -22,7 +22,10 @@ import {
   type NearestNeighbourField,
   type PatchGeometry,
 } from './nearest-neighbour-field.ts';
+import { holeDistance } from './hole-distance.ts';
+import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
 import { improveField } from './patch-match.ts';
+import { correctSeam } from './seam-correction.ts';
 import { votePatches } from './patch-voting.ts';
 import { fillWithSeededTexture } from './seeded-texture.ts';
 import { createSeededRandom, type RandomSource } from './seeded-random.ts';
@@ -35,7 +38,20 @@ export interface PatchFillInput {
   readonly width: number;
   readonly height: number;
   readonly seed: number;
+  /**
+   * Wall-clock time (`Date.now()` milliseconds) after which no more EM iterations start: the
+   * remaining levels are only upsampled and voted once, so a late job still ends soon with a
+   * coarser fill instead of timing out. Absent: no budget.
+   */
+  readonly deadlineAtMs?: number;
+  /** How many intermediate results to report (0–3): the last coarse levels before the finest. */
+  readonly partialImages?: number;
+  /** Receives each intermediate result as full-size RGBA (hole from the coarse level, upscaled), index from 0. */
+  readonly onPartialImage?: (rgba: Uint8Array, index: number) => void;
 }
+
+/** Holes no wider than this (every hole pixel this close to a known one, in pixels) are filled by diffusion. */
+const THIN_HOLE_MAX_DISTANCE = 12;
 
 /** 7×7 patches. */
 const PATCH_RADIUS = 3;
@@ -59,8 +75,11 @@ export function patchFill(input: PatchFillInput): Uint8Array {
   const finest = createFinestLevel(rgba, mask, width, height);
   if (!mask.includes(0)) {
     fillWithSeededTexture(finest, random);
+  } else if (isThinHole(mask, width, height)) {
+    fillByDiffusion(finest);
   } else {
-    completeLevels(buildPyramid(finest), random);
+    const solved = completeLevels(buildPyramid(finest), random, input);
+    if (solved !== null && solved.level === finest) correctSeam(finest, solved.geometry, solved.field);
   }
   for (let pixel = 0; pixel < width * height; pixel += 1) {
     if (mask[pixel] === 0) continue;
@@ -78,8 +97,31 @@ interface SolvedLevel {
   readonly field: NearestNeighbourField;
 }
 
-function completeLevels(levels: FillLevel[], random: RandomSource): void {
+function isThinHole(mask: Uint8Array, width: number, height: number): boolean {
+  const distance = holeDistance(mask, width, height);
+  for (let pixel = 0; pixel < distance.length; pixel += 1) if (distance[pixel] > THIN_HOLE_MAX_DISTANCE) return false;
+  return true;
+}
+
+/** Thin holes: a membrane from the known pixels bordering the hole. */
+function fillByDiffusion(level: FillLevel): void {
+  const { width, height, hole, color } = level;
+  const state = new Uint8Array(width * height);
+  for (let pixel = 0; pixel < hole.length; pixel += 1) {
+    const x = pixel % width;
+    const nearHole =
+      (x > 0 && hole[pixel - 1] === 1) || (x < width - 1 && hole[pixel + 1] === 1) ||
+      (pixel >= width && hole[pixel - width] === 1) || (pixel < width * (height - 1) && hole[pixel + width] === 1);
+    state[pixel] = hole[pixel] === 1 ? SOLVE : nearHole ? FIXED : OUTSIDE;
+  }
+  membraneFill({ width, height, values: color, channels: 3, state });
+}
+
+function completeLevels(levels: FillLevel[], random: RandomSource, input: PatchFillInput): SolvedLevel | null {
   const exclusion = createSourceExclusion(random);
+  const deadlineAtMs = input.deadlineAtMs ?? Infinity;
+  const partialImages = Math.min(input.partialImages ?? 0, levels.length - 1);
+  let partialIndex = 0;
   let previous: SolvedLevel | null = null;
   for (let levelIndex = levels.length - 1; levelIndex >= 0; levelIndex -= 1) {
     const level = levels[levelIndex];
@@ -98,13 +140,48 @@ function completeLevels(levels: FillLevel[], random: RandomSource): void {
     }
     computeDistances(level, geometry, field);
     const { em, passes } = iterationsForLevel(levelIndex, levels.length);
-    for (let iteration = 0; iteration < em; iteration += 1) {
+    for (let iteration = 0; iteration < em && (iteration === 0 || Date.now() < deadlineAtMs); iteration += 1) {
       improveField(level, geometry, field, random, passes, iteration % 2 === 0);
       votePatches(level, geometry, field);
       computeDistances(level, geometry, field);
     }
     previous = { level, geometry, field };
+    if (levelIndex > 0 && levelIndex <= partialImages && input.onPartialImage !== undefined) {
+      input.onPartialImage(composePartial(input, level), partialIndex);
+      partialIndex += 1;
+    }
   }
+  return previous;
+}
+
+/** The input with its hole painted from a coarse level's colours, bilinearly upscaled. */
+function composePartial(input: PatchFillInput, level: FillLevel): Uint8Array {
+  const { rgba, mask, width, height } = input;
+  const output = new Uint8Array(rgba);
+  const scaleX = level.width / width;
+  const scaleY = level.height / height;
+  for (let y = 0; y < height; y += 1) {
+    const sourceY = Math.min(level.height - 1, Math.max(0, (y + 0.5) * scaleY - 0.5));
+    const top = Math.floor(sourceY);
+    const bottom = Math.min(level.height - 1, top + 1);
+    const fractionY = sourceY - top;
+    for (let x = 0; x < width; x += 1) {
+      const pixel = y * width + x;
+      if (mask[pixel] === 0) continue;
+      const sourceX = Math.min(level.width - 1, Math.max(0, (x + 0.5) * scaleX - 0.5));
+      const left = Math.floor(sourceX);
+      const right = Math.min(level.width - 1, left + 1);
+      const fractionX = sourceX - left;
+      for (let channel = 0; channel < 3; channel += 1) {
+        const at = (column: number, row: number) => level.color[(row * level.width + column) * 3 + channel];
+        const upper = at(left, top) * (1 - fractionX) + at(right, top) * fractionX;
+        const lower = at(left, bottom) * (1 - fractionX) + at(right, bottom) * fractionX;
+        output[pixel * 4 + channel] = toByte(upper * (1 - fractionY) + lower * fractionY);
+      }
+      output[pixel * 4 + 3] = 255;
+    }
+  }
+  return output;
 }
 
 function toByte(value: number): number {

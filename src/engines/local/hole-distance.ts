@@ -1,0 +1,40 @@
+/**
+ * Chamfer distance (3-4 weights, in pixels) from every hole pixel to the nearest known pixel;
+ * 0 for known pixels. Tells a thin hole (strokes: diffusion fills it best) from a wide one
+ * (patch completion), and where the border of a hole lies.
+ */
+export function holeDistance(hole: Uint8Array, width: number, height: number): Float32Array {
+  const far = 1e9;
+  const distance = new Float32Array(width * height);
+  for (let pixel = 0; pixel < hole.length; pixel += 1) distance[pixel] = hole[pixel] === 1 ? far : 0;
+  const relax = (pixel: number, neighbour: number, cost: number) => {
+    const candidate = distance[neighbour] + cost;
+    if (candidate < distance[pixel]) distance[pixel] = candidate;
+  };
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const pixel = y * width + x;
+      if (distance[pixel] === 0) continue;
+      if (x > 0) relax(pixel, pixel - 1, 3);
+      if (y > 0) {
+        relax(pixel, pixel - width, 3);
+        if (x > 0) relax(pixel, pixel - width - 1, 4);
+        if (x < width - 1) relax(pixel, pixel - width + 1, 4);
+      }
+    }
+  }
+  for (let y = height - 1; y >= 0; y -= 1) {
+    for (let x = width - 1; x >= 0; x -= 1) {
+      const pixel = y * width + x;
+      if (distance[pixel] === 0) continue;
+      if (x < width - 1) relax(pixel, pixel + 1, 3);
+      if (y < height - 1) {
+        relax(pixel, pixel + width, 3);
+        if (x < width - 1) relax(pixel, pixel + width + 1, 4);
+        if (x > 0) relax(pixel, pixel + width - 1, 4);
+      }
+    }
+  }
+  for (let pixel = 0; pixel < distance.length; pixel += 1) distance[pixel] /= 3;
+  return distance;
+}

@@ -1,0 +1,45 @@
+/**
+ * Removes the seam at a patch fill's border: the fill's own estimate of the known pixels just
+ * outside the hole (from the same votes) is compared with their true colours, and that
+ * mismatch is spread smoothly into the hole (a membrane) and added, so the fill meets its
+ * surroundings without a step while keeping its texture (Poisson image editing's idea).
+ */
+import type { FillLevel } from './fill-pyramid.ts';
+import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
+import type { NearestNeighbourField, PatchGeometry } from './nearest-neighbour-field.ts';
+import { votePatches } from './patch-voting.ts';
+
+export function correctSeam(level: FillLevel, geometry: PatchGeometry, field: NearestNeighbourField): void {
+  const { width, height, hole, color } = level;
+  const ring = new Uint8Array(width * height);
+  const widened = hole.slice();
+  for (let pixel = 0; pixel < hole.length; pixel += 1) {
+    if (hole[pixel] === 1) continue;
+    const x = pixel % width;
+    const touchesHole =
+      (x > 0 && hole[pixel - 1] === 1) || (x < width - 1 && hole[pixel + 1] === 1) ||
+      (pixel >= width && hole[pixel - width] === 1) || (pixel < width * (height - 1) && hole[pixel + width] === 1);
+    if (touchesHole && geometry.targetIndexOf[pixel] >= 0) {
+      ring[pixel] = 1;
+      widened[pixel] = 1;
+    }
+  }
+  // The fill's estimate of the ring: the same vote, with the ring counted as hole.
+  const estimate: FillLevel = { width, height, hole: widened, color: color.slice() };
+  votePatches(estimate, geometry, field);
+  const state = new Uint8Array(width * height);
+  const values = new Float32Array(width * height * 3);
+  for (let pixel = 0; pixel < hole.length; pixel += 1) {
+    if (hole[pixel] === 1) state[pixel] = SOLVE;
+    else if (ring[pixel] === 1) {
+      state[pixel] = FIXED;
+      for (let channel = 0; channel < 3; channel += 1) values[pixel * 3 + channel] = color[pixel * 3 + channel] - estimate.color[pixel * 3 + channel];
+    } else state[pixel] = OUTSIDE;
+  }
+  if (!state.includes(FIXED)) return;
+  membraneFill({ width, height, values, channels: 3, state });
+  for (let pixel = 0; pixel < hole.length; pixel += 1) {
+    if (hole[pixel] === 0) continue;
+    for (let channel = 0; channel < 3; channel += 1) color[pixel * 3 + channel] += values[pixel * 3 + channel];
+  }
+}
