@@ -136,6 +136,21 @@ describe('admin page', () => {
       await row.getByLabel('Top-up amount for console-created in USD').fill('5');
       await row.getByRole('button', { name: 'Top up key console-created' }).click();
       await page.waitForFunction(() => [...document.querySelectorAll('#keys-table tbody tr')].some((tr) => tr.textContent!.includes('console-created') && tr.querySelectorAll('td')[6].textContent === '$5.00'));
+
+      await page.getByText('Limits and credit for the new key (optional)').click();
+      await page.getByLabel('Name of a new key').fill('capped');
+      await page.getByLabel('pixelgate-fill', { exact: true }).check();
+      await page.getByLabel('Requests per minute').fill('30');
+      await page.getByLabel('Credit (USD)').fill('2');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      const cappedRow = page.locator('#keys-table tbody tr', { hasText: 'capped' });
+      await cappedRow.waitFor();
+      assert.equal(await cappedRow.locator('td').nth(5).innerText(), 'models: pixelgate-fill · 30/min');
+      assert.equal(await cappedRow.locator('td').nth(6).innerText(), '$2.00');
+      assert.equal(await page.getByLabel('Requests per minute').inputValue(), '', 'the form is reset for the next key');
+      const listed = await fetch(`${server.baseUrl}/admin/keys`, { headers: { authorization: `Bearer ${server.adminKey}` } });
+      const capped = ((await listed.json()) as { data: Array<{ name: string; limits: unknown; credit_usd: number }> }).data.find((key) => key.name === 'capped')!;
+      assert.deepEqual([capped.limits, capped.credit_usd], [{ allowed_models: ['pixelgate-fill'], requests_per_minute: 30, max_concurrent_edits: null }, 2]);
     } else {
       await page.locator('#usage-note', { hasText: 'Not available on this server yet' }).waitFor();
     }

@@ -115,13 +115,51 @@ export class AdminKeysPanel {
     return row;
   }
 
+  /** Offers the served models as checkboxes for a new key's `allowed_models`. */
+  async loadModelChoices() {
+    const container = document.getElementById('new-key-models');
+    const answer = await callApi('/v1/models', { key: this.adminKey() });
+    if (!answer.ok) return;
+    container.replaceChildren(
+      ...answer.body.data.flatMap((model) => {
+        const id = `new-key-model-${model.id}`;
+        const checkbox = element('input', { attributes: { id, type: 'checkbox', value: model.id } });
+        return [element('span', { className: 'check-choice' }, [checkbox, element('label', { text: model.id, className: 'checkbox-label', attributes: { for: id } })])];
+      }),
+    );
+  }
+
+  /** The optional limit fields of the create form, only those filled in. */
+  readNewKeyLimits() {
+    const limits = {};
+    const models = [...document.querySelectorAll('#new-key-models input:checked')].map((checkbox) => checkbox.value);
+    if (models.length > 0) limits.allowed_models = models;
+    const number = (id) => {
+      const value = document.getElementById(id).value.trim();
+      return value === '' ? undefined : Number(value);
+    };
+    const requestsPerMinute = number('new-key-rpm');
+    const maxConcurrentEdits = number('new-key-concurrency');
+    const creditUsd = number('new-key-credit');
+    if (requestsPerMinute !== undefined) limits.requests_per_minute = requestsPerMinute;
+    if (maxConcurrentEdits !== undefined) limits.max_concurrent_edits = maxConcurrentEdits;
+    if (creditUsd !== undefined) limits.credit_usd = creditUsd;
+    return limits;
+  }
+
+  resetNewKeyLimits() {
+    for (const checkbox of document.querySelectorAll('#new-key-models input')) checkbox.checked = false;
+    for (const id of ['new-key-rpm', 'new-key-concurrency', 'new-key-credit']) document.getElementById(id).value = '';
+  }
+
   async createKey(nameInput) {
     this.showError('');
     const name = nameInput.value.trim();
     if (!name) return this.showError('Give the key a name.');
-    const answer = await callApi('/admin/keys', { key: this.adminKey(), method: 'POST', json: { name } });
+    const answer = await callApi('/admin/keys', { key: this.adminKey(), method: 'POST', json: { name, ...this.readNewKeyLimits() } });
     if (!answer.ok) return this.failed(answer);
     nameInput.value = '';
+    this.resetNewKeyLimits();
     document.getElementById('new-key-label').textContent = answer.body.name;
     document.getElementById('new-key-secret').textContent = answer.body.key;
     this.newKey.hidden = false;

@@ -29,6 +29,7 @@ function showSignIn(errorMessage) {
   for (const body of dashboard.querySelectorAll('tbody')) body.replaceChildren();
   byId('usage-charts').replaceChildren();
   byId('channels').replaceChildren();
+  byId('new-key-models').replaceChildren();
   byId('new-key').hidden = true;
   byId('new-key-secret').textContent = '';
   signIn.hidden = false;
@@ -58,7 +59,7 @@ async function verify(candidate) {
   refreshButton.hidden = false;
   keysPanel.render(answer.body.data);
   dashboard.hidden = false;
-  await Promise.all([usagePanel.refresh(), channelsPanel.refresh()]);
+  await Promise.all([keysPanel.loadModelChoices(), usagePanel.refresh(), channelsPanel.refresh()]);
 }
 
 byId('admin-key-form').addEventListener('submit', (event) => {
