@@ -187,6 +187,8 @@ export const ConfigSchema = Type.Object(
             threads: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Null()], { default: null }),
             /** Jobs waiting beyond the running ones; more get 429 with retry-after. */
             maxQueuedJobs: Type.Integer({ minimum: 0, default: 64 }),
+            /** Wall time per request (queue wait included) after which fills stop iterating and return a coarser result instead of timing out; null: no budget. */
+            timeBudgetMs: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: 30000 }),
           },
           { ...strict, default: {} },
         ),

@@ -32,6 +32,7 @@ export function createEngines(config: PixelgateConfig): Map<string, ImageEngine>
         threads: config.engines.local.threads ?? undefined,
         maxQueue: config.engines.local.maxQueuedJobs,
         maxInputPixels: config.images.maxInputPixels,
+        timeBudgetMs: config.engines.local.timeBudgetMs,
       }),
     );
   }

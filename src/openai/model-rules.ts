@@ -203,6 +203,8 @@ const pixelgateFill: ModelRules = {
     response_format: responseFormatSchema('b64_json'),
     output_format: outputFormatSchema,
     output_compression: outputCompressionSchema,
+    stream: streamSchema,
+    partial_images: partialImagesSchema,
     user: userSchema,
   },
   size: pixelgateFillSizes,

@@ -1,19 +1,62 @@
 /**
- * The piscina worker that runs `patchFill` off the main thread. Buffers arrive and leave by
- * transfer (no copy).
+ * The piscina worker: reads the job's files (decode-on-dequeue: nothing is decoded while a job
+ * waits), runs `patchFill`, and sends partial images through the task's own port while it works.
+ * Partial images leave by transfer; the result is cloned once (piscina moves only bare
+ * buffers). Expected input failures come back as values: error classes do not cross threads.
  */
-import { move } from 'piscina';
+import type { MessagePort } from 'node:worker_threads';
+import type { ImageSize } from '../engine.ts';
+import { ImageDecodeError } from '../../images/decode-image.ts';
 import { patchFill } from './patch-fill.ts';
+import { FillInputError, readFillInput } from './read-fill-input.ts';
 
 export interface FillTask {
-  readonly rgba: Uint8Array;
-  readonly mask: Uint8Array;
-  readonly width: number;
-  readonly height: number;
+  readonly imagePath: string;
+  readonly maskPath: string | null;
+  readonly maxInputPixels: number;
+  readonly size: ImageSize | null;
   readonly seed: number;
+  /** `Date.now()` after which the fill stops iterating (see PatchFillInput.deadlineAtMs); null: no budget. */
+  readonly deadlineAtMs: number | null;
+  /** Partial images wanted (0–3); they are posted on `partialPort` as `PartialFillMessage`s. */
+  readonly partialImages: number;
+  readonly partialPort: MessagePort | null;
 }
 
-export default function runFillTask(task: FillTask): Uint8Array {
-  const filled = patchFill(task);
-  return move(filled) as Uint8Array;
+export interface PartialFillMessage {
+  readonly index: number;
+  readonly rgba: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+export type FillTaskResult =
+  | { readonly kind: 'filled'; readonly rgba: Uint8Array; readonly width: number; readonly height: number; readonly partialImagesSent: number }
+  | { readonly kind: 'invalid_input'; readonly message: string };
+
+export default async function runFillTask(task: FillTask): Promise<FillTaskResult> {
+  let input;
+  try {
+    input = await readFillInput(task);
+  } catch (error) {
+    if (error instanceof ImageDecodeError || error instanceof FillInputError) return { kind: 'invalid_input', message: error.message };
+    throw error;
+  }
+  const { image, mask } = input;
+  let partialImagesSent = 0;
+  const rgba = patchFill({
+    rgba: image.data,
+    mask,
+    width: image.width,
+    height: image.height,
+    seed: task.seed,
+    deadlineAtMs: task.deadlineAtMs ?? undefined,
+    partialImages: task.partialPort === null ? 0 : task.partialImages,
+    onPartialImage: (partial, index) => {
+      const message: PartialFillMessage = { index, rgba: partial, width: image.width, height: image.height };
+      task.partialPort?.postMessage(message, [partial.buffer as ArrayBuffer]);
+      partialImagesSent += 1;
+    },
+  });
+  return { kind: 'filled', rgba, width: image.width, height: image.height, partialImagesSent };
 }

@@ -153,7 +153,7 @@ test('declares its capabilities', () => {
   assert.equal(engine.id, 'local');
   assert.deepEqual(engine.capabilities, {
     inputFormats: ['png', 'jpeg', 'webp'], outputFormats: ['png', 'jpeg', 'webp'], maxInputImages: 1,
-    maxOutputImagesPerCall: 10, mask: true, streaming: false, resize: true,
+    maxOutputImagesPerCall: 10, mask: true, streaming: true, resize: true,
   });
   assert.throws(() => new LocalFillEngine({ threads: 0, maxInputPixels: 1 }), RangeError);
 });

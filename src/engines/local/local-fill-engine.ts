@@ -3,9 +3,11 @@
  * content from the rest of the same image (multi-scale PatchMatch completion, see README.md),
  * one output per seed. It ignores the prompt text.
  *
- * Decoding, resizing and encoding run in sharp (libuv pool); the per-pixel fill runs in a
- * piscina worker pool, one task per output image.
+ * Each output is one task in a piscina worker pool that decodes the files, resizes and fills
+ * (so a queued job holds file paths, not pixels); encoding runs in sharp (libuv pool). With
+ * `partialImages` the first output's coarse pyramid levels stream back as partial images.
  */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import {
@@ -14,14 +16,11 @@ import {
   type EditResult,
   type EngineCapabilities,
   type ImageEngine,
-  type ImageSize,
+  type PartialImage,
 } from '../engine.ts';
-import { decodeToRgba, ImageDecodeError } from '../../images/decode-image.ts';
 import { encodeImage } from '../../images/encode-image.ts';
-import { readEditMask, type EditMask } from '../../images/read-edit-mask.ts';
 import type { RgbaImage } from '../../images/rgba-image.ts';
-import { resizeEditMask, resizeRgba } from './resize-fill-input.ts';
-import type { FillTask } from './fill-worker.ts';
+import type { FillTask, FillTaskResult, PartialFillMessage } from './fill-worker.ts';
 
 export interface LocalFillEngineOptions {
   /** Worker threads running fills; default `os.availableParallelism()`. */
@@ -30,6 +29,11 @@ export interface LocalFillEngineOptions {
   readonly maxQueue?: number;
   /** Largest input, in pixels, the engine decodes (checked from the header before decoding). */
   readonly maxInputPixels: number;
+  /**
+   * Wall time from `edit()` after which fills stop iterating and finish with what they have
+   * (a coarser fill rather than a timeout); queue wait counts. Default: no budget.
+   */
+  readonly timeBudgetMs?: number | null;
 }
 
 const QUEUED_TASKS_PER_THREAD = 20;
@@ -43,16 +47,17 @@ export class LocalFillEngine implements ImageEngine {
     maxInputImages: 1,
     maxOutputImagesPerCall: 10,
     mask: true,
-    streaming: false,
+    streaming: true,
     resize: true,
   });
 
-  readonly #pool: Piscina<FillTask, Uint8Array>;
+  readonly #pool: Piscina<FillTask, FillTaskResult>;
   readonly #threads: number;
   /** Running plus waiting fill tasks may not exceed this. */
   readonly #taskCapacity: number;
   #tasksInFlight = 0;
   readonly #maxInputPixels: number;
+  readonly #timeBudgetMs: number | null;
   /** Exponential moving average of a fill task's wall time (queue wait included), for `retryAfterMs`. */
   #averageTaskMs = INITIAL_TASK_ESTIMATE_MS;
 
@@ -62,12 +67,14 @@ export class LocalFillEngine implements ImageEngine {
     requireInteger('threads', this.#threads, 1);
     requireInteger('maxQueue', maxQueue, 0);
     requireInteger('maxInputPixels', options.maxInputPixels, 1);
+    if (options.timeBudgetMs != null) requireInteger('timeBudgetMs', options.timeBudgetMs, 1);
     this.#maxInputPixels = options.maxInputPixels;
+    this.#timeBudgetMs = options.timeBudgetMs ?? null;
     // The queue limit is enforced here, not by piscina: piscina does not count abortable tasks
     // (every task here carries a signal) against its own `maxQueue`.
     this.#taskCapacity = this.#threads + maxQueue;
     const workerUrl = new URL('./fill-worker.ts', import.meta.url);
-    this.#pool = new Piscina<FillTask, Uint8Array>({
+    this.#pool = new Piscina<FillTask, FillTaskResult>({
       filename: workerUrl.href,
       minThreads: this.#threads,
       maxThreads: this.#threads,
@@ -77,9 +84,11 @@ export class LocalFillEngine implements ImageEngine {
 
   async edit(job: EditJob): Promise<EditResult> {
     throwIfCancelled(job.signal);
-    const input = await this.#readInput(job);
-    throwIfCancelled(job.signal);
-    const filled = await this.#fill(input, job);
+    const [first] = job.images;
+    if (first === undefined) throw new EngineError('invalid_input', 'the job has no input image', false);
+    if (this.#tasksInFlight + job.n > this.#taskCapacity) throw this.#overloadedError();
+    const deadlineAtMs = this.#timeBudgetMs === null ? null : Date.now() + this.#timeBudgetMs;
+    const filled = await this.#fill(job, first.path, deadlineAtMs);
     throwIfCancelled(job.signal);
     const images = await Promise.all(
       filled.map(async (rgba) => ({
@@ -96,40 +105,26 @@ export class LocalFillEngine implements ImageEngine {
     await this.#pool.destroy();
   }
 
-  async #readInput(job: EditJob): Promise<{ image: RgbaImage; mask: EditMask }> {
-    const [first] = job.images;
-    if (first === undefined) throw new EngineError('invalid_input', 'the job has no input image', false);
-    let image: RgbaImage;
-    let maskPixels: RgbaImage;
-    try {
-      image = await decodeToRgba(first.path, this.#maxInputPixels);
-      maskPixels = job.mask === null ? image : await decodeToRgba(job.mask.path, this.#maxInputPixels);
-    } catch (error) {
-      if (error instanceof ImageDecodeError) throw new EngineError('invalid_input', error.message, false, null, { cause: error });
-      throw error;
-    }
-    if (maskPixels.width !== image.width || maskPixels.height !== image.height) {
-      throw new EngineError(
-        'invalid_input',
-        `mask is ${maskPixels.width}x${maskPixels.height} but the image is ${image.width}x${image.height}`,
-        false,
-      );
-    }
-    const mask = readEditMask(maskPixels);
-    return resizeInput(image, mask, job.size);
-  }
-
-  async #fill(input: { image: RgbaImage; mask: EditMask }, job: EditJob): Promise<RgbaImage[]> {
-    const { image, mask } = input;
-    if (this.#tasksInFlight + job.n > this.#taskCapacity) throw this.#overloadedError();
-    // One controller per job: the client's abort and our own queue-full bail-out both cancel every task.
+  async #fill(job: EditJob, imagePath: string, deadlineAtMs: number | null): Promise<RgbaImage[]> {
+    // One controller per job: the client's abort and a failed sibling task both cancel every task.
     const controller = new AbortController();
     const abortTasks = (): void => controller.abort();
     job.signal.addEventListener('abort', abortTasks, { once: true });
-    const tasks = Array.from({ length: job.n }, (_, index) => this.#runTask(image, mask, job.seed + index, controller.signal));
+    const tasks = Array.from({ length: job.n }, (_, index) => {
+      const streams = index === 0 && job.partialImages > 0 && job.onPartialImage !== undefined;
+      const task = {
+        imagePath,
+        maskPath: job.mask?.path ?? null,
+        maxInputPixels: this.#maxInputPixels,
+        size: job.size,
+        seed: job.seed + index,
+        deadlineAtMs,
+        partialImages: streams ? job.partialImages : 0,
+      };
+      return this.#runTask(task, controller.signal, streams ? job : null);
+    });
     try {
-      const outputs = await Promise.all(tasks);
-      return outputs.map((data) => ({ data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), width: image.width, height: image.height }));
+      return await Promise.all(tasks);
     } catch (error) {
       controller.abort();
       await Promise.allSettled(tasks);
@@ -139,19 +134,22 @@ export class LocalFillEngine implements ImageEngine {
     }
   }
 
-  async #runTask(image: RgbaImage, mask: EditMask, seed: number, signal: AbortSignal): Promise<Uint8Array> {
-    // Each task owns fresh copies: transferring detaches them, and sharp's buffers may be pooled.
-    const rgba = new Uint8Array(image.data);
-    const maskCopy = new Uint8Array(mask);
-    const task: FillTask = { rgba, mask: maskCopy, width: image.width, height: image.height, seed };
+  async #runTask(task: Omit<FillTask, 'partialPort'>, signal: AbortSignal, streamingJob: EditJob | null): Promise<RgbaImage> {
+    const channel = streamingJob === null ? null : new MessageChannel();
+    const partials = channel === null || streamingJob === null ? null : new PartialImageRelay(channel.port1, streamingJob);
     const startedAt = performance.now();
     this.#tasksInFlight += 1;
     try {
-      const result = await this.#pool.run(task, { signal, transferList: [rgba.buffer, maskCopy.buffer] });
+      const fullTask: FillTask = { ...task, partialPort: channel?.port2 ?? null };
+      const transferList = channel === null ? [] : [channel.port2];
+      const result = await this.#pool.run(fullTask, { signal, transferList });
       this.#averageTaskMs = 0.8 * this.#averageTaskMs + 0.2 * (performance.now() - startedAt);
-      return result;
+      if (result.kind === 'invalid_input') throw new EngineError('invalid_input', result.message, false);
+      await partials?.drained(result.partialImagesSent);
+      return { data: Buffer.from(result.rgba.buffer, result.rgba.byteOffset, result.rgba.byteLength), width: result.width, height: result.height };
     } finally {
       this.#tasksInFlight -= 1;
+      partials?.close();
     }
   }
 
@@ -168,13 +166,45 @@ export class LocalFillEngine implements ImageEngine {
   }
 }
 
-async function resizeInput(image: RgbaImage, mask: EditMask, size: ImageSize | null): Promise<{ image: RgbaImage; mask: EditMask }> {
-  if (size === null || (size.width === image.width && size.height === image.height)) return { image, mask };
-  const [resizedImage, resizedMask] = await Promise.all([
-    resizeRgba(image, size),
-    resizeEditMask(mask, image.width, image.height, size),
-  ]);
-  return { image: resizedImage, mask: resizedMask };
+/**
+ * Encodes the partial images a worker posts, in the job's output format, and hands them to
+ * `job.onPartialImage` in order; `drained(count)` resolves once `count` have been delivered, so
+ * every partial image precedes the completed one.
+ */
+class PartialImageRelay {
+  #delivered = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #waiting: { count: number; resolve: () => void } | null = null;
+
+  constructor(
+    private readonly port: MessagePort,
+    private readonly job: EditJob,
+  ) {
+    port.on('message', (message: PartialFillMessage) => {
+      this.#chain = this.#chain.then(() => this.#deliver(message));
+    });
+  }
+
+  async #deliver(message: PartialFillMessage): Promise<void> {
+    if (!this.job.signal.aborted) {
+      const image = { data: Buffer.from(message.rgba.buffer, message.rgba.byteOffset, message.rgba.byteLength), width: message.width, height: message.height };
+      const partial: PartialImage = { index: message.index, bytes: await encodeImage(image, this.job.outputFormat, this.job.outputCompression) };
+      this.job.onPartialImage?.(partial);
+    }
+    this.#delivered += 1;
+    if (this.#waiting !== null && this.#delivered >= this.#waiting.count) this.#waiting.resolve();
+  }
+
+  drained(count: number): Promise<void> {
+    if (this.#delivered >= count) return this.#chain;
+    return new Promise((resolve) => {
+      this.#waiting = { count, resolve };
+    });
+  }
+
+  close(): void {
+    this.port.close();
+  }
 }
 
 function throwIfCancelled(signal: AbortSignal): void {

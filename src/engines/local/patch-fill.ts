@@ -22,6 +22,7 @@ import {
   type NearestNeighbourField,
   type PatchGeometry,
 } from './nearest-neighbour-field.ts';
+import { boxMean } from '../../images/metrics/luminance.ts';
 import { holeDistance } from './hole-distance.ts';
 import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
 import { improveField } from './patch-match.ts';
@@ -50,17 +51,24 @@ export interface PatchFillInput {
   readonly onPartialImage?: (rgba: Uint8Array, index: number) => void;
 }
 
-/** Holes no wider than this (every hole pixel this close to a known one, in pixels) are filled by diffusion. */
+/**
+ * A hole is thin (strokes) when every pixel of it lies this close to a known pixel: at most
+ * 12 px, and at most 1/40 of the image's shorter side. Its colours then come from diffusion,
+ * which beats patch copying there, and only its fine detail from the patch fill.
+ */
 const THIN_HOLE_MAX_DISTANCE = 12;
+const THIN_HOLE_MAX_SIDE_FRACTION = 1 / 40;
+/** Box radius separating the patch fill's fine detail (kept on thin holes) from its colours (replaced by diffusion). */
+const DETAIL_RADIUS = 2;
 
 /** 7×7 patches. */
 const PATCH_RADIUS = 3;
 
 /** EM iterations (each: PatchMatch passes, then a vote) per level, coarsest level first. */
 function iterationsForLevel(levelIndex: number, levelCount: number): { em: number; passes: number } {
-  if (levelIndex === levelCount - 1) return { em: 8, passes: 2 };
-  if (levelIndex === 0) return { em: 3, passes: 1 };
-  return { em: 5, passes: 2 };
+  if (levelIndex === 0) return { em: 4, passes: 1 };
+  if (levelIndex === levelCount - 1) return { em: 3, passes: 1 };
+  return { em: 4, passes: 2 };
 }
 
 /**
@@ -75,11 +83,11 @@ export function patchFill(input: PatchFillInput): Uint8Array {
   const finest = createFinestLevel(rgba, mask, width, height);
   if (!mask.includes(0)) {
     fillWithSeededTexture(finest, random);
-  } else if (isThinHole(mask, width, height)) {
-    fillByDiffusion(finest);
   } else {
+    const diffused = isThinHole(mask, width, height) ? fillByDiffusion(finest) : null;
     const solved = completeLevels(buildPyramid(finest), random, input);
-    if (solved !== null && solved.level === finest) correctSeam(finest, solved.geometry, solved.field);
+    if (diffused !== null) addDetailToDiffusion(finest, diffused);
+    else if (solved !== null && solved.level === finest) correctSeam(finest, solved.geometry, solved.field);
   }
   for (let pixel = 0; pixel < width * height; pixel += 1) {
     if (mask[pixel] === 0) continue;
@@ -98,14 +106,16 @@ interface SolvedLevel {
 }
 
 function isThinHole(mask: Uint8Array, width: number, height: number): boolean {
+  const limit = Math.min(THIN_HOLE_MAX_DISTANCE, Math.min(width, height) * THIN_HOLE_MAX_SIDE_FRACTION);
   const distance = holeDistance(mask, width, height);
-  for (let pixel = 0; pixel < distance.length; pixel += 1) if (distance[pixel] > THIN_HOLE_MAX_DISTANCE) return false;
+  for (let pixel = 0; pixel < distance.length; pixel += 1) if (distance[pixel] > limit) return false;
   return true;
 }
 
-/** Thin holes: a membrane from the known pixels bordering the hole. */
-function fillByDiffusion(level: FillLevel): void {
-  const { width, height, hole, color } = level;
+/** Thin holes' colours: a membrane from the known pixels bordering the hole. Returns RGB per pixel. */
+function fillByDiffusion(level: FillLevel): Float32Array {
+  const { width, height, hole } = level;
+  const color = level.color.slice();
   const state = new Uint8Array(width * height);
   for (let pixel = 0; pixel < hole.length; pixel += 1) {
     const x = pixel % width;
@@ -115,6 +125,20 @@ function fillByDiffusion(level: FillLevel): void {
     state[pixel] = hole[pixel] === 1 ? SOLVE : nearHole ? FIXED : OUTSIDE;
   }
   membraneFill({ width, height, values: color, channels: 3, state });
+  return color;
+}
+
+/** Hole pixels become the diffusion plus the patch fill's fine detail (the fill minus its local mean). */
+function addDetailToDiffusion(level: FillLevel, diffused: Float32Array): void {
+  const { width, height, hole, color } = level;
+  const channel = new Float32Array(width * height);
+  for (let component = 0; component < 3; component += 1) {
+    for (let pixel = 0; pixel < channel.length; pixel += 1) channel[pixel] = color[pixel * 3 + component];
+    const mean = boxMean(channel, width, height, DETAIL_RADIUS);
+    for (let pixel = 0; pixel < channel.length; pixel += 1) {
+      if (hole[pixel] === 1) color[pixel * 3 + component] = diffused[pixel * 3 + component] + channel[pixel] - mean[pixel];
+    }
+  }
 }
 
 function completeLevels(levels: FillLevel[], random: RandomSource, input: PatchFillInput): SolvedLevel | null {
