@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { launchBrowser, saveScreenshot, unlabelledControls, type TestBrowser } from '../support/browser.ts';
 import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
@@ -36,6 +37,13 @@ async function fixtureImage(): Promise<Buffer> {
 async function rgba(image: Buffer) {
   const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
+}
+
+/** Waits until the page reports the edit done, and fails with the page's error message if it failed. */
+async function waitForEditOutcome(page: Page): Promise<void> {
+  await page.waitForFunction(() => /^(Done|Failed)/.test(document.getElementById('edit-status')!.textContent!), undefined, { timeout: 30_000 });
+  const status = await page.locator('#edit-status').innerText();
+  if (!status.startsWith('Done')) assert.fail(`${status} ${await page.locator('#edit-error').innerText()}`);
 }
 
 let server: RunningServer;
@@ -128,7 +136,7 @@ describe('playground', () => {
     const mask = await rgba(fileField('mask'));
     assert.deepEqual([mask.width, mask.height], [imageWidth, imageHeight], 'the mask has the image’s natural size');
 
-    await page.locator('[data-testid="result"]').waitFor({ timeout: 30_000 });
+    await waitForEditOutcome(page);
     assert.match(await page.locator('#edit-status').innerText(), /^Done in \d+\.\d s: 1 image\.$/);
     const resultSource = await page.locator('[data-testid="result"] img').getAttribute('src');
     assert.match(resultSource!, /^data:image\/png;base64,/);
@@ -237,7 +245,7 @@ describe('playground', () => {
       }).observe(document.getElementById('results')!, { childList: true, subtree: true });
     });
     await page.getByRole('button', { name: 'Edit image' }).click();
-    await page.locator('[data-testid="result"]').waitFor();
+    await waitForEditOutcome(page);
     assert.match(await page.locator('#edit-status').innerText(), /^Done in \d+\.\d s: 1 image after 2 partial images\.$/);
     assert.deepEqual([...new Set(await page.evaluate(() => (window as any).partialCaptionsSeen))], ['Partial image 1', 'Partial image 2']);
     assert.equal(await page.locator('[data-testid="partial"]').count(), 0, 'the completed image replaces the partial one');
@@ -267,7 +275,7 @@ describe('playground', () => {
     await page.getByLabel('Number of images (n)').fill('2');
     assert.match(await page.locator('#snippet-node').textContent() ?? '', /  n: 2,\n/);
     await page.getByRole('button', { name: 'Edit image' }).click();
-    await page.locator('[data-testid="result"]').first().waitFor();
+    await waitForEditOutcome(page);
     assert.match(await page.locator('#edit-status').innerText(), /: 2 images\.$/);
     assert.deepEqual(await page.locator('[data-testid="result"] a[download]').evaluateAll((links) => links.map((link) => link.getAttribute('download'))), [
       'pixelgate-edit-1.png',
