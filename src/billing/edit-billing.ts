@@ -53,6 +53,8 @@ export class EditBilling {
       },
       [...candidateChannels],
     );
+    // Unlimited credit: nothing to hold, and one database write fewer on the request path.
+    if (account.creditMicroUsd === null) return { kind: 'open', keyId: account.keyId, reservedMicroUsd: 0 };
     if (!(await this.#ledger.reserve(account.keyId, estimate))) return { kind: 'insufficient_quota' };
     return { kind: 'open', keyId: account.keyId, reservedMicroUsd: estimate };
   }
