@@ -3,17 +3,16 @@
  * submission with progress, results and a live code snippet.
  */
 import { callApi } from './api-client.js';
+import { ImageStage } from './image-stage.js';
 import { submitEdit } from './edit-submission.js';
 import { readStoredKey, storeKey, isKeyRemembered } from './key-storage.js';
 import { MaskPainter } from './mask-painter.js';
-import { readImageDimensions } from './read-image-dimensions.js';
 import { renderModelOptions, selectedOptionFields, updateDependentControls } from './model-options-form.js';
 import { curlSnippet, nodeSdkSnippet } from './request-snippets.js';
 import { ResultsView } from './results-view.js';
 import { setupSnippetTabs } from './snippet-tabs.js';
 
 const keySlot = 'pixelgate.api-key';
-const acceptedImageTypes = ['image/png', 'image/jpeg', 'image/webp'];
 
 const byId = (id) => document.getElementById(id);
 const elements = {
@@ -56,8 +55,6 @@ const state = {
   imageFile: null,
   imageUrl: '',
   imageHasTransparency: false,
-  /** @type {{ width: number, height: number } | null} the file's stored pixel size (EXIF rotation not applied) */
-  storedSize: null,
   /** Painted image pixels, counted after each mask change. */
   paintedPixels: 0,
   /** @type {AbortController | null} */
@@ -127,78 +124,26 @@ elements.model.addEventListener('change', renderOptions);
 
 // ---- image and mask ----
 
-function scanForTransparency(image) {
-  const canvas = document.createElement('canvas');
-  const scale = Math.min(1, 512 / Math.max(image.naturalWidth, image.naturalHeight));
-  canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
-  canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  context.drawImage(image, 0, 0, canvas.width, canvas.height);
-  const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
-  for (let offset = 3; offset < pixels.length; offset += 4) if (pixels[offset] === 0) return true;
-  return false;
-}
-
-/**
- * Sizes the stage so the whole image is in view: scaled down to the column and 70% of the
- * window height, and small images scaled up (to at most 480 px wide) so they can be painted.
- */
-function fitStage() {
-  const size = state.storedSize;
-  if (!size) return;
-  const available = elements.maskStage.parentElement.clientWidth;
-  const scale = Math.min(available / size.width, (window.innerHeight * 0.7) / size.height, Math.max(1, 480 / size.width));
-  elements.sourcePreview.style.width = `${Math.floor(size.width * scale)}px`;
-}
-window.addEventListener('resize', fitStage);
-
-async function loadImageFile(file) {
-  showError('');
-  if (!acceptedImageTypes.includes(file.type)) {
-    showError(`${file.name} is not a PNG, JPEG or WebP image.`);
-    return;
-  }
-  const storedSize = await readImageDimensions(file);
-  if (state.imageUrl) URL.revokeObjectURL(state.imageUrl);
-  state.imageFile = file;
-  state.imageUrl = URL.createObjectURL(file);
-  const image = elements.sourcePreview;
-  image.onload = () => {
-    // The stage shows the stored pixels (CSS image-orientation: none) and the mask has their size.
-    state.storedSize = storedSize ?? { width: image.naturalWidth, height: image.naturalHeight };
-    const { width, height } = state.storedSize;
-    const rotatedByExif = width !== image.naturalWidth || height !== image.naturalHeight;
-    painter.reset(width, height);
-    state.imageHasTransparency = scanForTransparency(image);
-    elements.maskStage.hidden = false;
-    fitStage();
+new ImageStage({
+  fileInput: elements.imageFile,
+  dropZone: elements.dropZone,
+  stage: elements.maskStage,
+  preview: elements.sourcePreview,
+  onError: showError,
+  onLoaded: (image) => {
+    showError('');
+    state.imageFile = image.file;
+    state.imageUrl = image.url;
+    state.imageHasTransparency = image.hasTransparency;
+    painter.reset(image.width, image.height);
     elements.brushTools.disabled = false;
     elements.imageFacts.textContent =
-      `${file.name} — ${width}×${height}, ${file.type.slice(6).toUpperCase()}, ${(file.size / 1024).toFixed(1)} KB` +
-      `${state.imageHasTransparency ? ', has transparent pixels' : ''}` +
-      `${rotatedByExif ? '. Shown as stored: the API edits the stored pixels and does not apply the EXIF rotation' : ''}`;
+      `${image.file.name} — ${image.width}×${image.height}, ${image.file.type.slice(6).toUpperCase()}, ${(image.file.size / 1024).toFixed(1)} KB` +
+      `${image.hasTransparency ? ', has transparent pixels' : ''}` +
+      `${image.rotatedByExif ? '. Shown as stored: the API edits the stored pixels and does not apply the EXIF rotation' : ''}`;
     updateMaskStatus();
     updateSnippets();
-  };
-  image.onerror = () => showError(`${file.name} could not be read as an image.`);
-  image.src = state.imageUrl;
-}
-
-elements.imageFile.addEventListener('change', () => {
-  const file = elements.imageFile.files?.[0];
-  if (file) loadImageFile(file);
-});
-for (const type of ['dragenter', 'dragover']) {
-  elements.dropZone.addEventListener(type, (event) => {
-    event.preventDefault();
-    elements.dropZone.classList.add('is-dragging');
-  });
-}
-for (const type of ['dragleave', 'drop']) elements.dropZone.addEventListener(type, () => elements.dropZone.classList.remove('is-dragging'));
-elements.dropZone.addEventListener('drop', (event) => {
-  event.preventDefault();
-  const file = event.dataTransfer?.files?.[0];
-  if (file) loadImageFile(file);
+  },
 });
 
 function updateMaskStatus() {
