@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli-context.ts';
 import { CliError } from './cli-error.ts';
+import { registerEditCommand } from './edit-command.ts';
 import { registerKeysCommand } from './keys-command.ts';
 import { registerUsageCommand } from './usage-command.ts';
 
@@ -16,6 +17,7 @@ export function createPixelgateCli(context: CliContext): Command {
     .configureOutput({ writeOut: context.output, writeErr: context.errorOutput });
   registerKeysCommand(program, context);
   registerUsageCommand(program, context);
+  registerEditCommand(program, context);
   return program;
 }
 
