@@ -184,7 +184,7 @@ describe('playground', () => {
     await page.close();
   });
 
-  it('erases, undoes (button and Ctrl+Z) and clears the mask, from the keyboard too', async () => {
+  it('erases, undoes (button and Ctrl+Z), clears, and paints from the keyboard', async () => {
     const { page, problems } = await browser.newPage();
     await page.goto(server.baseUrl + '/');
     await page.locator('#image-file').setInputFiles(imagePath);
@@ -214,6 +214,18 @@ describe('playground', () => {
     assert.equal(await page.getByRole('button', { name: 'Clear' }).isDisabled(), true);
     await page.locator('body').press('Control+z');
     assert.equal(await paintedPercent(), painted, 'Ctrl+Z undoes the clear');
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Paint (edit here)').check();
+    await page.locator('#mask-canvas').focus();
+    assert.equal(await page.locator('#brush-cursor').isVisible(), true, 'the brush outline shows where keyboard painting lands');
+    await page.keyboard.press('Space');
+    for (let step = 0; step < 5; step++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Space');
+    const paintedByKeyboard = await paintedPercent();
+    assert.ok(paintedByKeyboard > 1, `painted ${paintedByKeyboard}% from the keyboard`);
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await paintedPercent(), paintedByKeyboard, 'moving after the stroke ended paints nothing');
     await page.getByLabel("Use the image's own transparency (send no mask)").check();
     assert.match(await status.innerText(), /^This image has no transparent pixels/);
     assert.doesNotMatch(await page.locator('#snippet-curl').innerText(), /mask=/);

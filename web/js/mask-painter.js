@@ -55,24 +55,37 @@ export class MaskPainter {
     if (!this.enabled || (event.pointerType === 'mouse' && event.button !== 0)) return;
     event.preventDefault();
     this.canvas.setPointerCapture(event.pointerId);
-    const displayWidth = this.canvas.getBoundingClientRect().width || this.canvas.width;
-    this.activeStroke = {
-      kind: 'stroke',
-      mode: this.mode(),
-      widthInImagePixels: (this.brushSizeInDisplayPixels() * this.canvas.width) / displayWidth,
-      points: [this.toImagePoint(event)],
-    };
-    this.operations.push(this.activeStroke);
-    this.drawStroke(this.activeStroke, 0);
+    this.beginStrokeAt(this.toImagePoint(event));
   }
 
   continueStroke(event) {
     if (!this.activeStroke) return;
     const events = typeof event.getCoalescedEvents === 'function' ? event.getCoalescedEvents() : [event];
-    for (const each of events.length > 0 ? events : [event]) {
-      this.activeStroke.points.push(this.toImagePoint(each));
-      this.drawStroke(this.activeStroke, this.activeStroke.points.length - 2);
-    }
+    for (const each of events.length > 0 ? events : [event]) this.extendStrokeTo(this.toImagePoint(each));
+  }
+
+  /** Starts a stroke at an image point with the current brush size and mode (pointer or keyboard). */
+  beginStrokeAt(point) {
+    if (!this.enabled) return;
+    const displayWidth = this.canvas.getBoundingClientRect().width || this.canvas.width;
+    this.activeStroke = {
+      kind: 'stroke',
+      mode: this.mode(),
+      widthInImagePixels: (this.brushSizeInDisplayPixels() * this.canvas.width) / displayWidth,
+      points: [point],
+    };
+    this.operations.push(this.activeStroke);
+    this.drawStroke(this.activeStroke, 0);
+  }
+
+  extendStrokeTo(point) {
+    if (!this.activeStroke) return;
+    this.activeStroke.points.push(point);
+    this.drawStroke(this.activeStroke, this.activeStroke.points.length - 2);
+  }
+
+  isPainting() {
+    return this.activeStroke !== null;
   }
 
   endStroke() {

@@ -6,6 +6,7 @@ import { callApi } from './api-client.js';
 import { ImageStage } from './image-stage.js';
 import { submitEdit } from './edit-submission.js';
 import { readStoredKey, storeKey, isKeyRemembered } from './key-storage.js';
+import { KeyboardBrush } from './keyboard-brush.js';
 import { MaskPainter } from './mask-painter.js';
 import { renderModelOptions, selectedOptionFields, updateDependentControls } from './model-options-form.js';
 import { curlSnippet, nodeSdkSnippet } from './request-snippets.js';
@@ -136,6 +137,7 @@ new ImageStage({
     state.imageUrl = image.url;
     state.imageHasTransparency = image.hasTransparency;
     painter.reset(image.width, image.height);
+    keyboardBrush.reset();
     elements.brushTools.disabled = false;
     elements.imageFacts.textContent =
       `${image.file.name} — ${image.width}×${image.height}, ${image.file.type.slice(6).toUpperCase()}, ${(image.file.size / 1024).toFixed(1)} KB` +
@@ -166,6 +168,7 @@ function updateMaskStatus() {
 }
 
 const brushCursor = byId('brush-cursor');
+const keyboardBrush = new KeyboardBrush(elements.maskCanvas, painter, brushCursor, () => Number(elements.brushSize.value));
 elements.maskCanvas.addEventListener('pointermove', (event) => {
   if (event.pointerType !== 'mouse' || elements.useImageAlpha.checked) return;
   const bounds = elements.maskCanvas.getBoundingClientRect();
