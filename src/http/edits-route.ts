@@ -126,6 +126,7 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
       const charge = await openCharge(account, editRequest);
       const controller = abortOnDisconnect(reply);
       const finish = async (routed: RoutedEditResult | null, failure: ApiError | null, error: unknown) => {
+        if (routed && routed.attempts.length > 1) request.log.warn({ attempts: routed.attempts }, 'edit served after failover');
         if (!charge || !accounting) return;
         await accounting.billing.close(charge, {
           requestId: request.id,
@@ -140,6 +141,9 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
       const route = (onPartialImage?: (partial: PartialImage) => void, onUpstreamEvent?: (event: UpstreamStreamEvent) => void) =>
         runRoutedEdit(options.router, editRequest, { requestId: request.id, signal: controller.signal, seed: options.seed, onPartialImage, onUpstreamEvent });
       const failWith = async (error: unknown): Promise<never> => {
+        if (error instanceof RoutedEditError || error instanceof NoChannelAvailableError) {
+          request.log.warn({ attempts: error.attempts }, 'edit failed on its channels');
+        }
         const failure = toApiError(routedFailureToApiError(error), request);
         await finish(null, failure, error);
         throw failure;

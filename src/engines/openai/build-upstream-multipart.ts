@@ -28,7 +28,7 @@ export interface UpstreamMultipartBody {
 
 const contentTypeByFormat: Readonly<Record<string, string>> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif' };
 const extensionByFormat: Readonly<Record<string, string>> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' };
-const readChunkBytes = 256 * 1024;
+const readChunkBytes = 64 * 1024;
 
 type Segment = { readonly kind: 'bytes'; readonly bytes: Buffer } | { readonly kind: 'file'; readonly path: string; readonly byteLength: number };
 
