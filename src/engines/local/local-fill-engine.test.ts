@@ -157,3 +157,36 @@ test('declares its capabilities', () => {
   });
   assert.throws(() => new LocalFillEngine({ threads: 0, maxInputPixels: 1 }), RangeError);
 });
+
+test('partialImages: coarse levels stream before the result, in order, at the output size', async () => {
+  const image = await writePng('stream.png', stripedRgba(128, 96, { left: 40, top: 30, right: 88, bottom: 66 }), 128, 96);
+  const partials: Array<{ index: number; bytes: Buffer }> = [];
+  const job = editJob(image, { partialImages: 2, seed: 9, onPartialImage: (partial) => partials.push(partial) });
+  const result = await engine.edit(job);
+  assert.deepEqual(partials.map((partial) => partial.index), [0, 1]);
+  for (const partial of partials) {
+    const metadata = await sharp(partial.bytes).metadata();
+    assert.deepEqual([metadata.format, metadata.width, metadata.height], ['png', 128, 96]);
+  }
+  assert.ok(!partials[0].bytes.equals(partials[1].bytes) && !partials[1].bytes.equals(result.images[0].bytes));
+  const plain = await engine.edit(editJob(image, { seed: 9 }));
+  assert.ok(plain.images[0].bytes.equals(result.images[0].bytes), 'streaming does not change the result');
+  const others: number[] = [];
+  await engine.edit(editJob(image, { n: 2, partialImages: 3, onPartialImage: (partial) => others.push(partial.index) }));
+  assert.deepEqual(others, [0, 1], 'only the first output streams; no more partials than coarse levels');
+});
+
+test('a time budget that has run out still returns a complete fill', async () => {
+  const budgeted = new LocalFillEngine({ threads: 1, maxInputPixels: 4_000_000, timeBudgetMs: 1 });
+  try {
+    const input = stripedRgba(160, 120, { left: 50, top: 35, right: 110, bottom: 85 });
+    const image = await writePng('budget.png', input, 160, 120);
+    const output = await decode((await budgeted.edit(editJob(image))).images[0].bytes);
+    for (let pixel = 0; pixel < 160 * 120; pixel += 1) {
+      if (input[pixel * 4 + 3] === 0) assert.equal(output[pixel * 4 + 3], 255);
+      else assert.ok(output.subarray(pixel * 4, pixel * 4 + 4).equals(input.subarray(pixel * 4, pixel * 4 + 4)));
+    }
+  } finally {
+    await budgeted.close();
+  }
+});

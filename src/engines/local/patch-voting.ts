@@ -77,3 +77,41 @@ function patchWeights(
   }
   return weights;
 }
+
+/**
+ * The finest level's last reconstruction, without averaging: every hole pixel takes the colour
+ * that the best-matching patch covering it (lowest mean squared distance per pixel) puts there.
+ * Averaging overlapping patches blurs the texture when they disagree by a few pixels; copying
+ * from one patch keeps it as sharp as the source (Newson et al. 2014 use the same final step).
+ */
+export function votePatchesSharp(level: FillLevel, geometry: PatchGeometry, field: NearestNeighbourField): void {
+  const { width, height, color, hole } = level;
+  const { radius, targets } = geometry;
+  const bestScore = new Float32Array(width * height).fill(Infinity);
+  const bestSource = new Int32Array(width * height).fill(-1);
+  for (let index = 0; index < targets.length; index += 1) {
+    const target = targets[index];
+    const offset = field.source[index] - target;
+    const targetX = target % width;
+    const targetY = (target - targetX) / width;
+    const startX = Math.max(0, targetX - radius);
+    const endX = Math.min(width - 1, targetX + radius);
+    const startY = Math.max(0, targetY - radius);
+    const endY = Math.min(height - 1, targetY + radius);
+    const score = field.distance[index] / ((endX - startX + 1) * (endY - startY + 1));
+    for (let y = startY; y <= endY; y += 1) {
+      for (let pixel = y * width + startX; pixel <= y * width + endX; pixel += 1) {
+        if (hole[pixel] === 0 || score >= bestScore[pixel]) continue;
+        bestScore[pixel] = score;
+        bestSource[pixel] = pixel + offset;
+      }
+    }
+  }
+  for (let pixel = 0; pixel < width * height; pixel += 1) {
+    const from = bestSource[pixel];
+    if (hole[pixel] === 0 || from < 0) continue;
+    color[pixel * 3] = color[from * 3];
+    color[pixel * 3 + 1] = color[from * 3 + 1];
+    color[pixel * 3 + 2] = color[from * 3 + 2];
+  }
+}

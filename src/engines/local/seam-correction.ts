@@ -2,9 +2,16 @@
  * Removes the seam at a patch fill's border: the fill's own estimate of the known pixels just
  * outside the hole (from the same votes) is compared with their true colours, and that
  * mismatch is spread smoothly into the hole (a membrane) and added, so the fill meets its
- * surroundings without a step while keeping its texture (Poisson image editing's idea).
+ * surroundings without a step while keeping its texture (Poisson image editing's idea). The
+ * correction fades out over a band inside the border: carried deeper, the mismatch of a
+ * texture's ring (large, and a property of the ring, not of the fill) would wash out the fill.
  */
+
+/** Width, in pixels, of the band inside the hole border over which the correction fades to 0. */
+const SEAM_BAND = 4;
+
 import type { FillLevel } from './fill-pyramid.ts';
+import { holeDistance } from './hole-distance.ts';
 import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
 import type { NearestNeighbourField, PatchGeometry } from './nearest-neighbour-field.ts';
 import { votePatches } from './patch-voting.ts';
@@ -38,8 +45,10 @@ export function correctSeam(level: FillLevel, geometry: PatchGeometry, field: Ne
   }
   if (!state.includes(FIXED)) return;
   membraneFill({ width, height, values, channels: 3, state });
+  const distance = holeDistance(hole, width, height);
   for (let pixel = 0; pixel < hole.length; pixel += 1) {
     if (hole[pixel] === 0) continue;
-    for (let channel = 0; channel < 3; channel += 1) color[pixel * 3 + channel] += values[pixel * 3 + channel];
+    const fade = Math.max(0, 1 - (distance[pixel] - 1) / SEAM_BAND);
+    for (let channel = 0; channel < 3; channel += 1) color[pixel * 3 + channel] += fade * values[pixel * 3 + channel];
   }
 }
