@@ -154,3 +154,18 @@ test('a passed deadline stops the EM iterations: a complete fill, in less time',
   assert.ok(!late.output.every((value, index) => value === full.output[index]), 'fewer iterations give another fill');
   assert.ok(late.milliseconds < full.milliseconds * 0.8, `late ${late.milliseconds.toFixed(0)} ms vs full ${full.milliseconds.toFixed(0)} ms`);
 });
+
+test('a small hole in a large image is solved in a window around it: far pixels do not matter', () => {
+  const width = 400;
+  const height = 300;
+  const input = paint(width, height, (x, y) => [(x * 13 + y * 7) % 200, Math.floor(x / 6) % 2 === 0 ? 220 : 40, (y * 5) % 180]);
+  const mask = boxMask(width, height, 300, 200, 330, 230);
+  const output = patchFill({ rgba: input, mask, width, height, seed: 4 });
+  assertUnmaskedBitExact(input, output, mask);
+  const changedFarAway = new Uint8Array(input);
+  for (let pixel = 0; pixel < 100 * width; pixel += 1) changedFarAway.set([0, 0, 0], pixel * 4);
+  const again = patchFill({ rgba: changedFarAway, mask, width, height, seed: 4 });
+  for (let pixel = 0; pixel < mask.length; pixel += 1) {
+    if (mask[pixel] === 1) assert.deepEqual(again.subarray(pixel * 4, pixel * 4 + 4), output.subarray(pixel * 4, pixel * 4 + 4));
+  }
+});

@@ -23,6 +23,7 @@ import {
   type PatchGeometry,
 } from './nearest-neighbour-field.ts';
 import { boxMean } from '../../images/metrics/luminance.ts';
+import { cropWindow, findFillWindow, pasteWindow } from './fill-window.ts';
 import { holeDistance } from './hole-distance.ts';
 import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
 import { improveField } from './patch-match.ts';
@@ -78,6 +79,25 @@ function iterationsForLevel(levelIndex: number, levelCount: number): { em: numbe
  * The same input and seed always give the same bytes.
  */
 export function patchFill(input: PatchFillInput): Uint8Array {
+  const { rgba, mask, width } = input;
+  if (!mask.includes(1)) return new Uint8Array(rgba);
+  // Thinness is judged on the whole image, so a crop does not change which path a hole takes.
+  const thin = isThinHole(mask, width, input.height);
+  const window = findFillWindow(mask, width, input.height);
+  if (window === null) return fillWhole(input, thin);
+  const onPartialImage = input.onPartialImage;
+  const filled = fillWhole({
+    ...input,
+    rgba: cropWindow(rgba, width, 4, window),
+    mask: cropWindow(mask, width, 1, window),
+    width: window.width,
+    height: window.height,
+    onPartialImage: onPartialImage && ((partial, index) => onPartialImage(pasteWindow(rgba, width, window, partial), index)),
+  }, thin);
+  return pasteWindow(rgba, width, window, filled);
+}
+
+function fillWhole(input: PatchFillInput, thin: boolean): Uint8Array {
   const { rgba, mask, width, height, seed } = input;
   const output = new Uint8Array(rgba);
   if (!mask.includes(1)) return output;
@@ -86,7 +106,7 @@ export function patchFill(input: PatchFillInput): Uint8Array {
   if (!mask.includes(0)) {
     fillWithSeededTexture(finest, random);
   } else {
-    const diffused = isThinHole(mask, width, height) ? fillByDiffusion(finest) : null;
+    const diffused = thin ? fillByDiffusion(finest) : null;
     const solved = completeLevels(buildPyramid(finest), random, input);
     if (diffused !== null) addDetailToDiffusion(finest, diffused);
     else if (solved !== null && solved.level === finest) correctSeam(finest, solved.geometry, solved.field);
