@@ -61,6 +61,8 @@ const ChannelSchema = Type.Object(
     firstByteTimeoutMs: Type.Integer({ minimum: 1, default: 300_000 }),
     /** The whole upstream call, upload and download included. */
     requestTimeoutMs: Type.Integer({ minimum: 1, default: 600_000 }),
+    /** Give clients that asked for `url` the upstream's own image URLs instead of Pixelgate's. */
+    passUpstreamUrls: Type.Boolean({ default: false }),
   },
   strict,
 );

@@ -51,6 +51,7 @@ export function createEngines(config: PixelgateConfig): Map<string, ImageEngine>
         firstByteTimeoutMs: channel.firstByteTimeoutMs,
         requestTimeoutMs: channel.requestTimeoutMs,
         maxResponseBytes: config.routing.maxUpstreamResponseBytes,
+        passUpstreamUrls: channel.passUpstreamUrls,
       }),
     );
   }

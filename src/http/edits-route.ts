@@ -12,6 +12,7 @@ import type { AdmissionOutcome, KeyAdmission } from '../accounts/key-admission.t
 import type { KeyAccount, UsageLedger } from '../accounts/usage-ledger.ts';
 import type { EditBilling, OpenCharge } from '../billing/edit-billing.ts';
 import type { EditResult, PartialImage } from '../engines/engine.ts';
+import type { RelayEditResult } from '../engines/openai/openai-image-engine.ts';
 import type { UpstreamStreamEvent } from '../engines/openai/relay-edit-job.ts';
 import { buildEditResponse, type ImageDatum } from '../openai/edit-response.ts';
 import { apiError, type ApiError } from '../openai/error-catalogue.ts';
@@ -86,7 +87,11 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
 
   async function imagesResponse(request: FastifyRequest, editRequest: EditRequest, result: EditResult) {
     const data: ImageDatum[] = [];
-    if (editRequest.responseFormat === 'url') {
+    const upstreamUrls = (result as RelayEditResult).upstreamUrls;
+    if (upstreamUrls) {
+      // Only channels configured with `passUpstreamUrls` answer this way, and only for `url`.
+      for (const url of upstreamUrls) data.push({ url });
+    } else if (editRequest.responseFormat === 'url') {
       const base = options.publicBaseUrl ?? `${request.protocol}://${request.host}`;
       for (const image of result.images) data.push({ url: base + (await options.publisher.publish(image.bytes, image.format)) });
     } else {

@@ -59,6 +59,7 @@ export async function runEditJob(engine: ImageEngine, request: EditRequest, opti
       signal: options.signal,
       onPartialImage: first === 0 ? options.onPartialImage : undefined,
       forwardedFields: request.fields,
+      responseFormat: request.responseFormat,
       stream: request.stream,
       onUpstreamEvent: first === 0 ? options.onUpstreamEvent : undefined,
     };
@@ -68,5 +69,8 @@ export async function runEditJob(engine: ImageEngine, request: EditRequest, opti
   const images: EditOutputImage[] = results.flatMap((result) => result.images);
   const usage = results.reduce<EditUsage | null>((total, result) => addUsage(total, result.usage), null);
   const completedEvent = (results[0] as RelayEditResult).completedEvent;
-  return completedEvent ? { images, usage, completedEvent } : { images, usage };
+  if (completedEvent) return { images, usage, completedEvent };
+  const relayed = results as RelayEditResult[];
+  if (relayed.every((result) => result.upstreamUrls)) return { images, usage, upstreamUrls: relayed.flatMap((result) => result.upstreamUrls!) };
+  return { images, usage };
 }

@@ -26,6 +26,7 @@ before(async () => {
         served: [
           { id: 'dall-e-2', rules: 'dall-e-2' },
           { id: 'gpt-image-1', rules: 'gpt-image-1' },
+          { id: 'dall-e-2-upstream-urls', rules: 'dall-e-2' },
         ],
       },
       channels: [
@@ -35,6 +36,14 @@ before(async () => {
           baseUrl: upstream.baseUrl,
           apiKeyEnv: 'RELAY_TEST_UPSTREAM_KEY',
           models: [{ id: 'gpt-image-1', upstreamModel: 'gpt-image-1-2025-04-15' }, { id: 'dall-e-2' }],
+        },
+        {
+          name: 'upstream-urls',
+          type: 'openai-compatible',
+          baseUrl: upstream.baseUrl,
+          apiKeyEnv: 'RELAY_TEST_UPSTREAM_KEY',
+          passUpstreamUrls: true,
+          models: [{ id: 'dall-e-2-upstream-urls', upstreamModel: 'dall-e-2' }],
         },
       ],
     },
@@ -121,6 +130,20 @@ describe('relay: results either way', () => {
     assert.deepEqual(Object.keys(response.json.data[0]), ['b64_json']);
     assert.equal((await sharp(Buffer.from(response.json.data[0].b64_json, 'base64')).metadata()).width, 64);
     assert.equal(JSON.stringify(response.json).includes(upstream.baseUrl.replace('/v1', '')), false);
+  });
+});
+
+describe('relay: upstream URLs only when configured', () => {
+  it('a channel with passUpstreamUrls hands the upstream URL to a client that asked for url', async () => {
+    const response = await postEdit(server.baseUrl, key, [
+      { name: 'model', value: 'dall-e-2-upstream-urls' },
+      { name: 'prompt', value: 'p' },
+      { name: 'size', value: '256x256' },
+      { name: 'image', filename: 'a.png', data: await opaquePng(64, 64, 4), contentType: 'image/png' },
+    ]);
+    assert.equal(response.status, 200, JSON.stringify(response.json));
+    assert.match(response.json.data[0].url, new RegExp(`^${upstream.baseUrl.replace('/v1', '/files/')}result-\\d+\\.png$`));
+    assert.equal(lastRequest().parts.find((part) => part.name === 'model')?.data.toString(), 'dall-e-2');
   });
 });
 

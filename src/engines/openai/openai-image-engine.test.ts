@@ -135,6 +135,29 @@ describe('OpenAiImageEngine', () => {
     assert.equal(result.images[0].width, 16);
   });
 
+  test('passUpstreamUrls: a client asking for url gets the upstream URLs, nothing downloaded; b64_json still downloads', async () => {
+    const image = await spooled('pass-url', await opaquePng(16, 16), 'one.png');
+    const passing = new OpenAiImageEngine({
+      id: 'passing',
+      endpoint: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: 'k' },
+      connectTimeoutMs: 1000,
+      firstByteTimeoutMs: 5000,
+      requestTimeoutMs: 10_000,
+      maxResponseBytes: 1024 * 1024,
+      passUpstreamUrls: true,
+    });
+    const fields = [{ name: 'prompt', value: 'x' }, { name: 'n', value: '2' }];
+    upstream.cue({ kind: 'openai', answerWithUrl: true }, { kind: 'openai', answerWithUrl: true });
+    const kept = await passing.edit(job([image], { model: 'dall-e-2', n: 2, size: { width: 512, height: 512 }, responseFormat: 'url', forwardedFields: fields }));
+    assert.equal(kept.upstreamUrls?.length, 2);
+    assert.ok(kept.upstreamUrls!.every((url) => url.startsWith(upstream.baseUrl.replace('/v1', '/files/'))));
+    assert.deepEqual(kept.images.map((output) => [output.bytes.length, output.width, output.height]), [[0, 512, 512], [0, 512, 512]]);
+    const inlined = await passing.edit(job([image], { model: 'dall-e-2', n: 2, responseFormat: 'b64_json', forwardedFields: fields }));
+    assert.equal(inlined.upstreamUrls, undefined);
+    assert.equal(inlined.images[0].width, 16);
+    await passing.close();
+  });
+
   test('failures are classified once: 500 and 429 retryable (with retry-after), 400 passed back, hang and reset retryable', async () => {
     const image = await spooled('fail', await opaquePng(16, 16), 'one.png');
     const attempt = async (cueing: () => void, timeouts = {}) => {

@@ -26,6 +26,11 @@ export interface OpenAiImageEngineOptions {
   readonly requestTimeoutMs: number;
   /** Largest response body (JSON with base64 images, or one downloaded image URL) accepted. */
   readonly maxResponseBytes: number;
+  /**
+   * Hand the upstream's image URLs to clients that asked for `url` instead of downloading them
+   * (off by default: clients then see only Pixelgate's own signed URLs).
+   */
+  readonly passUpstreamUrls?: boolean;
   readonly clock?: () => number;
 }
 
@@ -43,6 +48,11 @@ export const upstreamCapabilities: EngineCapabilities = Object.freeze<EngineCapa
 /** A completed upstream stream keeps its final event so it can be passed through unchanged. */
 export interface RelayEditResult extends EditResult {
   readonly completedEvent?: UpstreamStreamEvent;
+  /**
+   * With `passUpstreamUrls`, the upstream's URLs, one per image; the images then carry no bytes
+   * (their size is the requested one) and must not be published or inlined.
+   */
+  readonly upstreamUrls?: readonly string[];
 }
 
 interface UpstreamImagesBody {
@@ -100,7 +110,8 @@ export class OpenAiImageEngine implements ImageEngine {
       const contentType = String(response.headers['content-type'] ?? '');
       if (contentType.startsWith('text/event-stream')) return await this.#readStream(response, job);
       const text = await readCapped(response.body, this.#options.maxResponseBytes);
-      return await this.#readJson(text, signal);
+      const keepUrls = this.#options.passUpstreamUrls === true && job.responseFormat === 'url';
+      return await this.#readJson(text, signal, keepUrls ? job : null);
     } catch (error) {
       response.body.destroy();
       if (error instanceof EngineError) throw error;
@@ -126,7 +137,7 @@ export class OpenAiImageEngine implements ImageEngine {
     return new UpstreamError(`Upstream '${this.id}' answered ${status}.`, retryable, retryAfterMs, status, parseUpstreamErrorBody(text));
   }
 
-  async #readJson(text: string, signal: AbortSignal): Promise<RelayEditResult> {
+  async #readJson(text: string, signal: AbortSignal, keepUrlsFor: RelayEditJob | null): Promise<RelayEditResult> {
     let parsed: UpstreamImagesBody;
     try {
       parsed = JSON.parse(text) as UpstreamImagesBody;
@@ -135,6 +146,11 @@ export class OpenAiImageEngine implements ImageEngine {
     }
     if (!Array.isArray(parsed.data) || parsed.data.length === 0) {
       throw new UpstreamError(`Upstream '${this.id}' sent no images.`, true, null, 200, null);
+    }
+    if (keepUrlsFor && parsed.data.every((datum) => typeof datum.url === 'string')) {
+      const size = keepUrlsFor.size ?? { width: 0, height: 0 };
+      const placeholder: EditOutputImage = { bytes: Buffer.alloc(0), format: keepUrlsFor.outputFormat, width: size.width, height: size.height };
+      return { images: parsed.data.map(() => placeholder), usage: parsed.usage ?? null, upstreamUrls: parsed.data.map((datum) => datum.url!) };
     }
     const images: EditOutputImage[] = [];
     for (const datum of parsed.data) {

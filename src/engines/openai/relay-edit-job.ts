@@ -20,6 +20,8 @@ export interface UpstreamStreamEvent {
 export interface RelayJobExtras {
   /** The client's text fields in wire order, `model` included (the adapter rewrites it). */
   readonly forwardedFields: readonly ForwardedField[];
+  /** What the client asked for; an upstream's URLs may be handed over as they are only for `url`. */
+  readonly responseFormat: 'url' | 'b64_json';
   /** `stream=true` was asked for: the adapter streams from the upstream and emits events. */
   readonly stream: boolean;
   /** Called with each `image_edit.partial_image` event, before the completed one. */
