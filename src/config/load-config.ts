@@ -94,7 +94,7 @@ function checkChannels(config: PixelgateConfig, servedIds: ReadonlySet<string>):
     const upstream = channel.type !== 'local' && channel.type !== 'stand-in';
     if (upstream && channel.apiKey === undefined) throw new ConfigError(`channels[${index}].apiKey`, 'an upstream channel needs apiKey or apiKeyEnv');
     if ((channel.type === 'azure' || channel.type === 'openai-compatible') && channel.baseUrl === undefined) {
-      throw new ConfigError(`channels[${index}].baseUrl`, `a '${channel.type}' channel needs baseUrl`);
+      throw new ConfigError(`channels[${index}].baseUrl`, `a channel of type '${channel.type}' needs baseUrl`);
     }
   });
   config.models.served.forEach((model, index) => {
