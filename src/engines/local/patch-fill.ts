@@ -24,10 +24,10 @@ import {
 } from './nearest-neighbour-field.ts';
 import { boxMean } from '../../images/metrics/luminance.ts';
 import { cropWindow, findFillWindow, pasteWindow } from './fill-window.ts';
-import { holeDistance } from './hole-distance.ts';
 import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
 import { improveField } from './patch-match.ts';
 import { correctSeam } from './seam-correction.ts';
+import { thinHoleWeights } from './thin-hole-weights.ts';
 import { votePatches, votePatchesSharp } from './patch-voting.ts';
 import { fillWithSeededTexture } from './seeded-texture.ts';
 import { createSeededRandom, type RandomSource } from './seeded-random.ts';
@@ -52,13 +52,6 @@ export interface PatchFillInput {
   readonly onPartialImage?: (rgba: Uint8Array, index: number) => void;
 }
 
-/**
- * A hole is thin (strokes) when every pixel of it lies this close to a known pixel: at most
- * 12 px, and at most 1/24 of the image's shorter side. Its colours then come from diffusion,
- * which beats patch copying there, and only its fine detail from the patch fill.
- */
-const THIN_HOLE_MAX_DISTANCE = 12;
-const THIN_HOLE_MAX_SIDE_FRACTION = 1 / 24;
 /** Box radius separating the patch fill's fine detail (kept on thin holes) from its colours (replaced by diffusion). */
 const DETAIL_RADIUS = 2;
 /** How much of that detail is kept: all of it costs hole PSNR on photos, none makes every seed the same fill. */
@@ -81,10 +74,10 @@ function iterationsForLevel(levelIndex: number, levelCount: number): { em: numbe
 export function patchFill(input: PatchFillInput): Uint8Array {
   const { rgba, mask, width } = input;
   if (!mask.includes(1)) return new Uint8Array(rgba);
-  // Thinness is judged on the whole image, so a crop does not change which path a hole takes.
-  const thin = isThinHole(mask, width, input.height);
+  // Thinness is judged on the whole image, so a crop does not change how a hole is filled.
+  const thinWeights = thinHoleWeights(mask, width, input.height);
   const window = findFillWindow(mask, width, input.height);
-  if (window === null) return fillWhole(input, thin);
+  if (window === null) return fillWhole(input, thinWeights);
   const onPartialImage = input.onPartialImage;
   const filled = fillWhole({
     ...input,
@@ -93,11 +86,11 @@ export function patchFill(input: PatchFillInput): Uint8Array {
     width: window.width,
     height: window.height,
     onPartialImage: onPartialImage && ((partial, index) => onPartialImage(pasteWindow(rgba, width, window, partial), index)),
-  }, thin);
+  }, thinWeights && cropWindow(thinWeights, width, 1, window));
   return pasteWindow(rgba, width, window, filled);
 }
 
-function fillWhole(input: PatchFillInput, thin: boolean): Uint8Array {
+function fillWhole(input: PatchFillInput, thinWeights: Uint8Array | null): Uint8Array {
   const { rgba, mask, width, height, seed } = input;
   const output = new Uint8Array(rgba);
   if (!mask.includes(1)) return output;
@@ -106,10 +99,10 @@ function fillWhole(input: PatchFillInput, thin: boolean): Uint8Array {
   if (!mask.includes(0)) {
     fillWithSeededTexture(finest, random);
   } else {
-    const diffused = thin ? fillByDiffusion(finest) : null;
+    const diffused = thinWeights === null ? null : fillByDiffusion(finest);
     const solved = completeLevels(buildPyramid(finest), random, input);
-    if (diffused !== null) addDetailToDiffusion(finest, diffused);
-    else if (solved !== null && solved.level === finest) correctSeam(finest, solved.geometry, solved.field);
+    if (solved !== null && solved.level === finest) correctSeam(finest, solved.geometry, solved.field);
+    if (diffused !== null && thinWeights !== null) blendThinParts(finest, diffused, thinWeights);
   }
   for (let pixel = 0; pixel < width * height; pixel += 1) {
     if (mask[pixel] === 0) continue;
@@ -127,14 +120,7 @@ interface SolvedLevel {
   readonly field: NearestNeighbourField;
 }
 
-function isThinHole(mask: Uint8Array, width: number, height: number): boolean {
-  const limit = Math.min(THIN_HOLE_MAX_DISTANCE, Math.min(width, height) * THIN_HOLE_MAX_SIDE_FRACTION);
-  const distance = holeDistance(mask, width, height);
-  for (let pixel = 0; pixel < distance.length; pixel += 1) if (distance[pixel] > limit) return false;
-  return true;
-}
-
-/** Thin holes' colours: a membrane from the known pixels bordering the hole. Returns RGB per pixel. */
+/** Thin parts' colours: a membrane from the known pixels bordering the hole. Returns RGB per pixel. */
 function fillByDiffusion(level: FillLevel): Float32Array {
   const { width, height, hole } = level;
   const color = level.color.slice();
@@ -150,15 +136,21 @@ function fillByDiffusion(level: FillLevel): Float32Array {
   return color;
 }
 
-/** Hole pixels become the diffusion plus the patch fill's fine detail (the fill minus its local mean). */
-function addDetailToDiffusion(level: FillLevel, diffused: Float32Array): void {
+/**
+ * Thin parts of the hole (weight w, 0–255) become, in proportion w, the diffusion plus the
+ * patch fill's fine detail (the fill minus its local mean); the rest keeps the patch fill.
+ */
+function blendThinParts(level: FillLevel, diffused: Float32Array, thinWeights: Uint8Array): void {
   const { width, height, hole, color } = level;
   const channel = new Float32Array(width * height);
   for (let component = 0; component < 3; component += 1) {
     for (let pixel = 0; pixel < channel.length; pixel += 1) channel[pixel] = color[pixel * 3 + component];
     const mean = boxMean(channel, width, height, DETAIL_RADIUS);
     for (let pixel = 0; pixel < channel.length; pixel += 1) {
-      if (hole[pixel] === 1) color[pixel * 3 + component] = diffused[pixel * 3 + component] + DETAIL_WEIGHT * (channel[pixel] - mean[pixel]);
+      if (hole[pixel] === 0 || thinWeights[pixel] === 0) continue;
+      const weight = thinWeights[pixel] / 255;
+      const thinValue = diffused[pixel * 3 + component] + DETAIL_WEIGHT * (channel[pixel] - mean[pixel]);
+      color[pixel * 3 + component] = (1 - weight) * channel[pixel] + weight * thinValue;
     }
   }
 }

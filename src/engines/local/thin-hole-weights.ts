@@ -1,0 +1,54 @@
+/**
+ * Where a hole is thin (brush strokes, scratches) and diffusion fills it better than copied
+ * patches: a weight per pixel, 255 where every hole pixel within 2T of it lies within T of a
+ * known pixel, fading to 0 where the hole is 2T deep nearby (T = min(12 px, shorter side / 24)).
+ * A stroke is thin along its length even where it crosses a big hole; the border band of a big
+ * hole is not, since a deep pixel lies close by.
+ */
+import { holeDistance } from './hole-distance.ts';
+
+const THIN_HOLE_MAX_DISTANCE = 12;
+const THIN_HOLE_MAX_SIDE_FRACTION = 1 / 24;
+
+/** Returns null when no pixel is thin (then the patch fill alone is used). */
+export function thinHoleWeights(mask: Uint8Array, width: number, height: number): Uint8Array | null {
+  const thickness = Math.min(THIN_HOLE_MAX_DISTANCE, Math.min(width, height) * THIN_HOLE_MAX_SIDE_FRACTION);
+  const distance = holeDistance(mask, width, height);
+  const nearbyDepth = maxFilter(distance, width, height, Math.ceil(2 * thickness));
+  const weights = new Uint8Array(width * height);
+  let anyThin = false;
+  for (let pixel = 0; pixel < weights.length; pixel += 1) {
+    if (mask[pixel] === 0) continue;
+    const weight = Math.min(1, Math.max(0, (2 * thickness - nearbyDepth[pixel]) / thickness));
+    weights[pixel] = Math.round(weight * 255);
+    if (weights[pixel] > 0) anyThin = true;
+  }
+  return anyThin ? weights : null;
+}
+
+/** Separable square max filter of radius `radius`. */
+function maxFilter(values: Float32Array, width: number, height: number, radius: number): Float32Array {
+  const horizontal = new Float32Array(values.length);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      let maximum = 0;
+      for (let neighbour = Math.max(0, x - radius); neighbour <= Math.min(width - 1, x + radius); neighbour += 1) {
+        const value = values[y * width + neighbour];
+        if (value > maximum) maximum = value;
+      }
+      horizontal[y * width + x] = maximum;
+    }
+  }
+  const result = new Float32Array(values.length);
+  for (let x = 0; x < width; x += 1) {
+    for (let y = 0; y < height; y += 1) {
+      let maximum = 0;
+      for (let neighbour = Math.max(0, y - radius); neighbour <= Math.min(height - 1, y + radius); neighbour += 1) {
+        const value = horizontal[neighbour * width + x];
+        if (value > maximum) maximum = value;
+      }
+      result[y * width + x] = maximum;
+    }
+  }
+  return result;
+}
