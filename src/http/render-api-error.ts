@@ -7,6 +7,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { EngineError } from '../engines/engine.ts';
 import { ApiError, apiError } from '../openai/error-catalogue.ts';
 import { engineFailureToApiError } from './engine-failure.ts';
+import { lingerCloseAfterResponse } from './linger-close.ts';
 
 function fromFastifyError(error: FastifyError, request: FastifyRequest): ApiError | null {
   switch (error.code) {
@@ -39,8 +40,12 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
 }
 
 export function sendApiError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  // A body we stopped reading must not be drained into the next request on this connection.
-  if (!request.raw.complete) reply.header('connection', 'close');
+  // A body we stopped reading must not be drained into the next request on this connection,
+  // and the client must still get to read this answer while it is uploading.
+  if (!request.raw.complete) {
+    reply.header('connection', 'close');
+    lingerCloseAfterResponse(request);
+  }
   if (error.retryAfterSeconds !== null) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply.code(error.status).type('application/json').send(error.body);
 }

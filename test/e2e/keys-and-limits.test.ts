@@ -38,7 +38,11 @@ function uploadUntilAnswered(declaredBytes: number, head: Buffer, key: string, b
       response.on('end', () => resolve({ status: response.statusCode!, sentBytes, body }));
       clearInterval(timer);
     });
-    request.on('error', (error) => (sentBytes > 0 ? undefined : reject(error)));
+    // A write error after the server answered is expected; without an answer it is a failure.
+    request.on('error', (error) => {
+      clearInterval(timer);
+      setTimeout(() => reject(new Error(`no response after ${sentBytes} bytes: ${error.message}`)), 3000).unref();
+    });
     request.write(head);
     sentBytes += head.length;
     const chunk = Buffer.alloc(256 * 1024);
@@ -66,6 +70,8 @@ describe('keys', () => {
     const refused = await postEdit(server.baseUrl, key, editParts());
     assert.equal(refused.status, 401);
     assert.equal(refused.json.error.code, 'invalid_api_key');
+    // Log lines reach the pipe asynchronously: wait for the revocation's line.
+    for (let attempt = 0; attempt < 50 && !server.stdout().includes(id); attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
     const logs = server.stdout();
     assert.ok(logs.includes(id), 'the logs show requests');
     for (const secret of [key, server.adminKey, 'signature=', 'authorization']) assert.equal(logs.includes(secret), false, `logs contain ${secret}`);
