@@ -40,15 +40,6 @@ function improveTarget(
   let best = field.source[index];
   let bestDistance = field.distance[index];
 
-  const tryCandidate = (candidate: number): void => {
-    if (candidate === best || validSource[candidate] !== 1) return;
-    const distance = patchDistance(level, radius, target, candidate, bestDistance);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  };
-
   // Propagation: the left/upper neighbour's match shifted right/down (reversed on backward passes).
   const step = forward ? 1 : -1;
   const horizontalNeighbour = target - step;
@@ -57,7 +48,13 @@ function improveTarget(
     if (neighbourIndex >= 0) {
       const candidate = field.source[neighbourIndex] + step;
       const candidateX = candidate % width;
-      if (candidateX >= radius && candidateX < width - radius) tryCandidate(candidate);
+      if (candidateX >= radius && candidateX < width - radius && candidate !== best && validSource[candidate] === 1) {
+        const distance = patchDistance(level, radius, target, candidate, bestDistance);
+        if (distance < bestDistance) {
+          best = candidate;
+          bestDistance = distance;
+        }
+      }
     }
   }
   const verticalNeighbour = target - step * width;
@@ -65,7 +62,13 @@ function improveTarget(
     const neighbourIndex = targetIndexOf[verticalNeighbour];
     if (neighbourIndex >= 0) {
       const candidate = field.source[neighbourIndex] + step * width;
-      if (candidate >= 0 && candidate < width * height) tryCandidate(candidate);
+      if (candidate >= 0 && candidate < width * height && candidate !== best && validSource[candidate] === 1) {
+        const distance = patchDistance(level, radius, target, candidate, bestDistance);
+        if (distance < bestDistance) {
+          best = candidate;
+          bestDistance = distance;
+        }
+      }
     }
   }
 
@@ -75,7 +78,13 @@ function improveTarget(
     const bestY = (best - bestX) / width;
     const x = clamp(bestX + Math.floor(random() * (2 * searchRadius + 1)) - searchRadius, radius, width - 1 - radius);
     const y = clamp(bestY + Math.floor(random() * (2 * searchRadius + 1)) - searchRadius, radius, height - 1 - radius);
-    tryCandidate(y * width + x);
+    const candidate = y * width + x;
+    if (candidate === best || validSource[candidate] !== 1) continue;
+    const distance = patchDistance(level, radius, target, candidate, bestDistance);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
   }
 
   field.source[index] = best;

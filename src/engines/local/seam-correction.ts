@@ -36,8 +36,10 @@ export function correctSeam(level: FillLevel, geometry: PatchGeometry, field: Ne
   votePatches(estimate, geometry, field);
   const state = new Uint8Array(width * height);
   const values = new Float32Array(width * height * 3);
+  // Only the band the correction reaches is solved; deeper hole pixels stay outside the problem.
+  const distance = holeDistance(hole, width, height);
   for (let pixel = 0; pixel < hole.length; pixel += 1) {
-    if (hole[pixel] === 1) state[pixel] = SOLVE;
+    if (hole[pixel] === 1) state[pixel] = distance[pixel] <= SEAM_BAND + 1 ? SOLVE : OUTSIDE;
     else if (ring[pixel] === 1) {
       state[pixel] = FIXED;
       for (let channel = 0; channel < 3; channel += 1) values[pixel * 3 + channel] = color[pixel * 3 + channel] - estimate.color[pixel * 3 + channel];
@@ -45,9 +47,8 @@ export function correctSeam(level: FillLevel, geometry: PatchGeometry, field: Ne
   }
   if (!state.includes(FIXED)) return;
   membraneFill({ width, height, values, channels: 3, state });
-  const distance = holeDistance(hole, width, height);
   for (let pixel = 0; pixel < hole.length; pixel += 1) {
-    if (hole[pixel] === 0) continue;
+    if (state[pixel] !== SOLVE) continue;
     const fade = Math.max(0, 1 - (distance[pixel] - 1) / SEAM_BAND);
     for (let channel = 0; channel < 3; channel += 1) color[pixel * 3 + channel] += fade * values[pixel * 3 + channel];
   }

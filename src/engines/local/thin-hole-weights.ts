@@ -26,29 +26,33 @@ export function thinHoleWeights(mask: Uint8Array, width: number, height: number)
   return anyThin ? weights : null;
 }
 
-/** Separable square max filter of radius `radius`. */
+/** Separable square max filter of radius `radius` (sliding-window maximum with a monotonic queue, O(n)). */
 function maxFilter(values: Float32Array, width: number, height: number, radius: number): Float32Array {
   const horizontal = new Float32Array(values.length);
-  for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) {
-      let maximum = 0;
-      for (let neighbour = Math.max(0, x - radius); neighbour <= Math.min(width - 1, x + radius); neighbour += 1) {
-        const value = values[y * width + neighbour];
-        if (value > maximum) maximum = value;
+  const queue = new Int32Array(Math.max(width, height));
+  const slidingMaximum = (read: (index: number) => number, write: (index: number, value: number) => void, length: number) => {
+    let head = 0;
+    let tail = 0;
+    for (let index = 0; index < length + radius; index += 1) {
+      if (index < length) {
+        const value = read(index);
+        while (tail > head && read(queue[tail - 1]) <= value) tail -= 1;
+        queue[tail] = index;
+        tail += 1;
       }
-      horizontal[y * width + x] = maximum;
+      const centre = index - radius;
+      if (centre < 0) continue;
+      while (queue[head] < centre - radius) head += 1;
+      write(centre, read(queue[head]));
     }
+  };
+  for (let y = 0; y < height; y += 1) {
+    const row = y * width;
+    slidingMaximum((x) => values[row + x], (x, value) => (horizontal[row + x] = value), width);
   }
   const result = new Float32Array(values.length);
   for (let x = 0; x < width; x += 1) {
-    for (let y = 0; y < height; y += 1) {
-      let maximum = 0;
-      for (let neighbour = Math.max(0, y - radius); neighbour <= Math.min(height - 1, y + radius); neighbour += 1) {
-        const value = horizontal[neighbour * width + x];
-        if (value > maximum) maximum = value;
-      }
-      result[y * width + x] = maximum;
-    }
+    slidingMaximum((y) => horizontal[y * width + x], (y, value) => (result[y * width + x] = value), height);
   }
   return result;
 }
