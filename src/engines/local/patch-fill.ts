@@ -60,8 +60,17 @@ const DETAIL_WEIGHT = 0.5;
 /** 7×7 patches. */
 const PATCH_RADIUS = 3;
 
+/**
+ * Working resolution cap: levels with more pixels than this (images or windows above about
+ * 1200×1200) are only refined — one EM iteration of one pass — on top of the solution found at
+ * the capped resolution, so fill time grows with the pixel count instead of with the work of
+ * full EM at every large level.
+ */
+const FULL_EM_MAX_LEVEL_PIXELS = 1_500_000;
+
 /** EM iterations (each: PatchMatch passes, then a vote) per level, coarsest level first. */
-function iterationsForLevel(levelIndex: number, levelCount: number): { em: number; passes: number } {
+function iterationsForLevel(level: FillLevel, levelIndex: number, levelCount: number): { em: number; passes: number } {
+  if (levelIndex < levelCount - 1 && level.width * level.height > FULL_EM_MAX_LEVEL_PIXELS) return { em: 1, passes: 1 };
   if (levelIndex === 0) return { em: 4, passes: 1 };
   if (levelIndex === levelCount - 1) return { em: 10, passes: 2 };
   return { em: 4, passes: 2 };
@@ -177,7 +186,7 @@ function completeLevels(levels: FillLevel[], random: RandomSource, input: PatchF
       votePatches(level, geometry, field, true);
     }
     computeDistances(level, geometry, field);
-    const { em, passes } = iterationsForLevel(levelIndex, levels.length);
+    const { em, passes } = iterationsForLevel(level, levelIndex, levels.length);
     for (let iteration = 0; iteration < em && (iteration === 0 || Date.now() < deadlineAtMs); iteration += 1) {
       improveField(level, geometry, field, random, passes, iteration % 2 === 0);
       votePatches(level, geometry, field);
