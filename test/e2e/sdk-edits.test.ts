@@ -114,6 +114,25 @@ describe('pixelgate-fill through the SDK', () => {
     }
   });
 
+  it('streams the coarse levels as partial images, then the completed image', async () => {
+    const stream = await client.images.edit({
+      model: 'pixelgate-fill' as 'gpt-image-1',
+      image: await toFile(await pngWithTransparentHole(256), 'hole.png', { type: 'image/png' }),
+      prompt: 'fill',
+      stream: true,
+      partial_images: 2,
+    });
+    const events: Array<{ type: string; b64_json: string; partial_image_index?: number }> = [];
+    for await (const event of stream) events.push(event as (typeof events)[number]);
+    const partials = events.filter((event) => event.type === 'image_edit.partial_image');
+    assert.ok(partials.length >= 1 && partials.length <= 2, `partials ${partials.length}`);
+    assert.deepEqual(partials.map((event) => event.partial_image_index), partials.map((_, index) => index));
+    assert.equal(events.at(-1)!.type, 'image_edit.completed');
+    assert.equal(events.filter((event) => event.type === 'image_edit.completed').length, 1);
+    const final = await raw(Buffer.from(events.at(-1)!.b64_json, 'base64'));
+    assert.deepEqual([final.width, final.height], [256, 256]);
+  });
+
   it('lists the served models', async () => {
     const models = await client.models.list();
     assert.deepEqual(models.data.map((model) => model.id), ['dall-e-2', 'pixelgate-fill', 'gpt-image-1']);
