@@ -8,13 +8,8 @@ import { test } from 'node:test';
 import type { Database } from './database.ts';
 import { SqlKeyStore, hashApiKey, lastUsedWriteIntervalMs } from './sql-key-store.ts';
 
-export interface KeyStoreFixture {
-  readonly database: Database;
-  /** Closes the database (if still open) and removes what the fixture created. */
-  dispose(): Promise<void>;
-}
-
-export type OpenKeyStoreFixture = () => Promise<KeyStoreFixture>;
+export type { DatabaseFixture as KeyStoreFixture, OpenDatabaseFixture as OpenKeyStoreFixture } from './every-database.ts';
+import type { OpenDatabaseFixture as OpenKeyStoreFixture } from './every-database.ts';
 
 function manualClock(startMs: number) {
   let nowMs = startMs;
