@@ -11,12 +11,11 @@
  * Options: --quick (fewer requests), --json.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
-import { Agent, request } from 'undici';
 import { buildMultipart } from '../test/support/multipart.ts';
+import { measureLoad, residentMegabytes, type MeasuredLoad } from './load-client.ts';
 import { createKey, startServer, type RunningServer } from '../test/support/start-server.ts';
 
 const quick = process.argv.includes('--quick');
@@ -50,57 +49,6 @@ async function startStandInUpstream(): Promise<{ baseUrl: string; close(): Promi
   };
 }
 
-async function peakRssMegabytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024);
-}
-
-interface Measured {
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
-
-/**
- * `clients` connections each send edits back to back until `amount` have been sent; latency is
- * per request, throughput is requests over the wall-clock time of the whole row.
- */
-async function measure(url: string, headers: Record<string, string>, body: Buffer, clients: number, amount: number): Promise<Measured> {
-  const agent = new Agent({ connections: clients, pipelining: 1, headersTimeout: 600_000, bodyTimeout: 600_000 });
-  const latencies: number[] = [];
-  let errors = 0;
-  let next = 0;
-  const started = performance.now();
-  const client = async () => {
-    while (next < amount) {
-      next += 1;
-      const sent = performance.now();
-      try {
-        const response = await request(url, { method: 'POST', headers, body, dispatcher: agent });
-        await response.body.text();
-        if (response.statusCode !== 200) errors += 1;
-      } catch {
-        errors += 1;
-      }
-      latencies.push(performance.now() - sent);
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, client));
-  const seconds = (performance.now() - started) / 1000;
-  await agent.close();
-  latencies.sort((a, b) => a - b);
-  const percentile = (fraction: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(fraction * latencies.length) - 1)]);
-  return {
-    requests: latencies.length,
-    requestsPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
-    p50Ms: percentile(0.5),
-    p99Ms: percentile(0.99),
-    errors,
-  };
-}
-
 async function startRelay(upstreamBaseUrl: string): Promise<{ server: RunningServer; key: string }> {
   const server = await startServer({
     env: { LOG_LEVEL: 'warn' },
@@ -120,7 +68,7 @@ async function startRelay(upstreamBaseUrl: string): Promise<{ server: RunningSer
 }
 
 const upstream = await startStandInUpstream();
-const rows: Array<{ uploadMb: number; clients: number; direct: Measured; standIn: Measured; relay: Measured }> = [];
+const rows: Array<{ uploadMb: number; clients: number; direct: MeasuredLoad; standIn: MeasuredLoad; relay: MeasuredLoad }> = [];
 const rssRows: Array<{ clients: number; uploadMb: number; rssBeforeMb: number; peakRssMb: number; errors: number }> = [];
 try {
   const { server, key } = await startRelay(upstream.baseUrl);
@@ -139,12 +87,12 @@ try {
         const perClient = quick ? 2 : uploadMb === 20 ? 4 : 16;
         const amount = Math.max(clients * perClient, quick ? 4 : 32);
         // Warm both paths (connections, JIT) before measuring.
-        await measure(`${upstream.baseUrl}/images/edits`, { 'content-type': contentType }, body, clients, clients);
-        await measure(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': contentType }, body, clients, clients);
-        await measure(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': local.contentType }, local.body, clients, clients);
-        const direct = await measure(`${upstream.baseUrl}/images/edits`, { authorization: 'Bearer sk-bench', 'content-type': contentType }, body, clients, amount);
-        const standIn = await measure(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': local.contentType }, local.body, clients, amount);
-        const relay = await measure(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': contentType }, body, clients, amount);
+        await measureLoad(`${upstream.baseUrl}/images/edits`, { 'content-type': contentType }, body, clients, clients);
+        await measureLoad(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': contentType }, body, clients, clients);
+        await measureLoad(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': local.contentType }, local.body, clients, clients);
+        const direct = await measureLoad(`${upstream.baseUrl}/images/edits`, { authorization: 'Bearer sk-bench', 'content-type': contentType }, body, clients, amount);
+        const standIn = await measureLoad(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': local.contentType }, local.body, clients, amount);
+        const relay = await measureLoad(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': contentType }, body, clients, amount);
         const row = { uploadMb, clients, direct, standIn, relay };
         rows.push(row);
         process.stderr.write(`${JSON.stringify(row)}\n`);
@@ -165,9 +113,9 @@ try {
         { name: 'prompt', value: 'add a red hat' },
         { name: 'image', filename: 'image.png', data: image, contentType: 'image/png' },
       ]);
-      const rssBeforeMb = await peakRssMegabytes(fresh.server.pid);
-      const result = await measure(`${fresh.server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${fresh.key}`, 'content-type': contentType }, body, 32, quick ? 32 : 64);
-      const row = { clients: 32, uploadMb, rssBeforeMb, peakRssMb: await peakRssMegabytes(fresh.server.pid), errors: result.errors };
+      const rssBeforeMb = await residentMegabytes(fresh.server.pid);
+      const result = await measureLoad(`${fresh.server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${fresh.key}`, 'content-type': contentType }, body, 32, quick ? 32 : 64);
+      const row = { clients: 32, uploadMb, rssBeforeMb, peakRssMb: await residentMegabytes(fresh.server.pid), errors: result.errors };
       rssRows.push(row);
       process.stderr.write(`${JSON.stringify(row)}\n`);
     } finally {

@@ -5,12 +5,10 @@
  * requests per second, p50/p99 latency and the server's peak RSS (a fresh server per row, so
  * each peak is that row's). Options: --quick (fewer requests), --json.
  */
-// @ts-expect-error autocannon ships no type declarations
-import autocannon from 'autocannon';
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { buildMultipart } from '../test/support/multipart.ts';
 import { createKey, startServer } from '../test/support/start-server.ts';
+import { measureLoad, residentMegabytes } from './load-client.ts';
 
 const SIDE = 1024;
 const quick = process.argv.includes('--quick');
@@ -36,12 +34,6 @@ async function benchInputs(): Promise<{ image: Buffer; mask: Buffer }> {
   };
 }
 
-async function peakRssMegabytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
-}
-
 interface Row {
   engine: string;
   concurrency: number;
@@ -50,7 +42,7 @@ interface Row {
   p50Ms: number;
   p99Ms: number;
   peakRssMb: number;
-  non2xx: number;
+  errors: number;
 }
 
 async function runRow(engine: 'local' | 'stand-in', concurrency: number, inputs: { image: Buffer; mask: Buffer }): Promise<Row> {
@@ -71,28 +63,8 @@ async function runRow(engine: 'local' | 'stand-in', concurrency: number, inputs:
     ]);
     const perClient = engine === 'local' ? (quick ? 1 : 2) : quick ? 20 : 100;
     const amount = Math.max(engine === 'local' ? 4 : 200, concurrency * perClient);
-    const started = performance.now();
-    const result = await autocannon({
-      url: `${server.baseUrl}/v1/images/edits`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
-      body,
-      connections: concurrency,
-      amount,
-      timeout: 600,
-    });
-    // autocannon's own duration is whole seconds; short rows need the wall clock.
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      engine,
-      concurrency,
-      requests: result.requests.total,
-      requestsPerSecond: Math.round((result.requests.total / seconds) * 100) / 100,
-      p50Ms: result.latency.p50,
-      p99Ms: result.latency.p99,
-      peakRssMb: await peakRssMegabytes(server.pid),
-      non2xx: result.non2xx + result.errors,
-    };
+    const result = await measureLoad(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': contentType }, body, concurrency, amount);
+    return { engine, concurrency, ...result, peakRssMb: await residentMegabytes(server.pid) };
   } finally {
     await server.stop();
   }
@@ -114,7 +86,7 @@ if (process.argv.includes('--json')) {
   console.log('| engine | clients | requests | req/s | p50 ms | p99 ms | peak RSS MB | errors |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
-    console.log(`| ${row.engine} | ${row.concurrency} | ${row.requests} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.peakRssMb} | ${row.non2xx} |`);
+    console.log(`| ${row.engine} | ${row.concurrency} | ${row.requests} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.peakRssMb} | ${row.errors} |`);
   }
   for (const concurrency of [1, 8, 32]) {
     const standIn = rows.find((row) => row.engine === 'stand-in' && row.concurrency === concurrency)!;

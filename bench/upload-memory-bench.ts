@@ -6,17 +6,12 @@
  * a streaming one stays near a fixed buffer per request.
  */
 import http from 'node:http';
-import { readFile } from 'node:fs/promises';
 import { decompressionBombHeader } from '../test/support/images.ts';
 import { createKey, startServer } from '../test/support/start-server.ts';
+import { residentMegabytes } from './load-client.ts';
 
 const FILE_BYTES = 40 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
-
-async function rssMegabytes(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024);
-}
 
 function upload(baseUrl: string, key: string): Promise<number> {
   const boundary = 'bench-boundary';
@@ -61,16 +56,16 @@ try {
   const { key } = await createKey(server, 'bench');
   // One upload first, so one-time costs (sharp start-up, the stand-in's cached output) are not counted.
   await upload(server.baseUrl, key);
-  const idle = await rssMegabytes(server.pid, 'VmHWM');
+  const idle = await residentMegabytes(server.pid, 'VmHWM');
   console.log(`server peak RSS after one warm-up upload: ${idle} MB`);
   console.log(`| concurrent uploads | MB in flight | server RSS before, MB | peak RSS, MB | peak growth / bytes in flight | statuses |`);
   console.log('|---|---|---|---|---|---|');
   for (const concurrency of [1, 16, 32]) {
-    const before = await rssMegabytes(server.pid, 'VmRSS');
+    const before = await residentMegabytes(server.pid, 'VmRSS');
     const started = performance.now();
     const statuses = await Promise.all(Array.from({ length: concurrency }, () => upload(server.baseUrl, key)));
     const seconds = (performance.now() - started) / 1000;
-    const peak = await rssMegabytes(server.pid, 'VmHWM');
+    const peak = await residentMegabytes(server.pid, 'VmHWM');
     const inFlight = (concurrency * FILE_BYTES) / (1024 * 1024);
     console.log(`| ${concurrency} | ${inFlight} | ${before} | ${peak} | ${((peak - idle) / inFlight).toFixed(3)} | ${[...new Set(statuses)].join(',')} (${seconds.toFixed(1)} s) |`);
   }
