@@ -1,7 +1,9 @@
 /**
  * PatchMatch search (Barnes et al. 2009, §3.1): alternating scan-order passes of propagation
  * (try the neighbour's match shifted by one pixel) and random search (try matches around the
- * current best in windows halving in size), improving the field in place.
+ * current best in windows halving in size), improving the field in place. With `locality` > 0,
+ * a candidate also pays for its offset from the target (see LOCALITY_WEIGHT in patch-fill.ts);
+ * the field keeps the pure patch distances, which the votes weigh by.
  */
 import type { FillLevel } from './fill-pyramid.ts';
 import { patchDistance, type NearestNeighbourField, type PatchGeometry } from './nearest-neighbour-field.ts';
@@ -14,13 +16,16 @@ export function improveField(
   random: RandomSource,
   passes: number,
   firstPassForward = true,
+  locality = 0,
 ): void {
+  // Locality penalty per squared pixel of offset between target and source, in patch-distance units.
+  const penaltyScale = (locality * (2 * geometry.radius + 1) ** 2) / Math.max(level.width, level.height) ** 2;
   for (let pass = 0; pass < passes; pass += 1) {
     const forward = (pass % 2 === 0) === firstPassForward;
     const count = geometry.targets.length;
     for (let step = 0; step < count; step += 1) {
       const index = forward ? step : count - 1 - step;
-      improveTarget(level, geometry, field, random, index, forward);
+      improveTarget(level, geometry, field, random, index, forward, penaltyScale);
     }
   }
 }
@@ -32,13 +37,16 @@ function improveTarget(
   random: RandomSource,
   index: number,
   forward: boolean,
+  penaltyScale: number,
 ): void {
   const { width, height } = level;
   const { radius, targets, targetIndexOf, validSource } = geometry;
   const target = targets[index];
   const targetX = target % width;
+  const targetY = (target - targetX) / width;
   let best = field.source[index];
-  let bestDistance = field.distance[index];
+  let bestPure = field.distance[index];
+  let bestDistance = bestPure + offsetPenalty(best, targetX, targetY, width, penaltyScale);
 
   // Propagation: the left/upper neighbour's match shifted right/down (reversed on backward passes).
   const step = forward ? 1 : -1;
@@ -49,10 +57,12 @@ function improveTarget(
       const candidate = field.source[neighbourIndex] + step;
       const candidateX = candidate % width;
       if (candidateX >= radius && candidateX < width - radius && candidate !== best && validSource[candidate] === 1) {
-        const distance = patchDistance(level, radius, target, candidate, bestDistance);
-        if (distance < bestDistance) {
+        const extra = offsetPenalty(candidate, targetX, targetY, width, penaltyScale);
+        const distance = patchDistance(level, radius, target, candidate, bestDistance - extra);
+        if (distance + extra < bestDistance) {
           best = candidate;
-          bestDistance = distance;
+          bestDistance = distance + extra;
+          bestPure = distance;
         }
       }
     }
@@ -63,10 +73,12 @@ function improveTarget(
     if (neighbourIndex >= 0) {
       const candidate = field.source[neighbourIndex] + step * width;
       if (candidate >= 0 && candidate < width * height && candidate !== best && validSource[candidate] === 1) {
-        const distance = patchDistance(level, radius, target, candidate, bestDistance);
-        if (distance < bestDistance) {
+        const extra = offsetPenalty(candidate, targetX, targetY, width, penaltyScale);
+        const distance = patchDistance(level, radius, target, candidate, bestDistance - extra);
+        if (distance + extra < bestDistance) {
           best = candidate;
-          bestDistance = distance;
+          bestDistance = distance + extra;
+          bestPure = distance;
         }
       }
     }
@@ -80,15 +92,26 @@ function improveTarget(
     const y = clamp(bestY + Math.floor(random() * (2 * searchRadius + 1)) - searchRadius, radius, height - 1 - radius);
     const candidate = y * width + x;
     if (candidate === best || validSource[candidate] !== 1) continue;
-    const distance = patchDistance(level, radius, target, candidate, bestDistance);
-    if (distance < bestDistance) {
+    const extra = offsetPenalty(candidate, targetX, targetY, width, penaltyScale);
+    const distance = patchDistance(level, radius, target, candidate, bestDistance - extra);
+    if (distance + extra < bestDistance) {
       best = candidate;
-      bestDistance = distance;
+      bestDistance = distance + extra;
+      bestPure = distance;
     }
   }
 
   field.source[index] = best;
-  field.distance[index] = bestDistance;
+  field.distance[index] = bestPure;
+}
+
+/** The locality term: grows with the squared offset between a target and its source. */
+function offsetPenalty(source: number, targetX: number, targetY: number, width: number, penaltyScale: number): number {
+  if (penaltyScale === 0) return 0;
+  const sourceX = source % width;
+  const offsetX = sourceX - targetX;
+  const offsetY = (source - sourceX) / width - targetY;
+  return penaltyScale * (offsetX * offsetX + offsetY * offsetY);
 }
 
 function clamp(value: number, low: number, high: number): number {
