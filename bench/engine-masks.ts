@@ -3,6 +3,8 @@
  * 5 % and 20 % of the area, seeded brush strokes covering 5 % and 20 %, a transparent border
  * all round (outpainting) and the right fifth of the picture (outpainting to one side).
  */
+import { createSeededRandom } from '../src/images/seeded-random.ts';
+
 export const maskNames = ['box5', 'box20', 'strokes5', 'strokes20', 'border', 'oneside'] as const;
 export type MaskName = (typeof maskNames)[number];
 
@@ -48,7 +50,7 @@ function rightSide(width: number, height: number, fraction: number): Uint8Array 
 /** Random polylines of round brush dabs, added until `fraction` of the pixels is covered. */
 function brushStrokes(width: number, height: number, fraction: number, seed: number): Uint8Array {
   const mask = new Uint8Array(width * height);
-  const random = seededRandom(seed);
+  const random = createSeededRandom(seed);
   const brushRadius = Math.max(2, Math.round(Math.min(width, height) * 0.015));
   const segmentLength = Math.min(width, height) * 0.12;
   let covered = 0;
@@ -80,14 +82,4 @@ function dab(mask: Uint8Array, width: number, height: number, centreX: number, c
     }
   }
   return added;
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,7 +4,7 @@
  * whole window lies inside the image and in the known region, with the patches' distance.
  */
 import type { FillLevel } from './fill-pyramid.ts';
-import { randomInteger, type RandomSource } from './seeded-random.ts';
+import { randomInteger, type RandomSource } from '../../images/seeded-random.ts';
 
 export interface PatchGeometry {
   /** Patch half-size: windows are (2r+1)². */

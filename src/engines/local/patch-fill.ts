@@ -33,7 +33,7 @@ import { teleaFill } from './telea-fill.ts';
 import { thinHoleWeights } from './thin-hole-weights.ts';
 import { votePatches, votePatchesSharp } from './patch-voting.ts';
 import { fillWithSeededTexture } from './seeded-texture.ts';
-import { createSeededRandom, type RandomSource } from './seeded-random.ts';
+import { createSeededRandom, type RandomSource } from '../../images/seeded-random.ts';
 
 export interface PatchFillInput {
   /** RGBA pixels, row-major. Not modified. */

@@ -7,7 +7,7 @@
  */
 import type { FillLevel } from './fill-pyramid.ts';
 import { patchDistance, type NearestNeighbourField, type PatchGeometry } from './nearest-neighbour-field.ts';
-import type { RandomSource } from './seeded-random.ts';
+import type { RandomSource } from '../../images/seeded-random.ts';
 
 export function improveField(
   level: FillLevel,

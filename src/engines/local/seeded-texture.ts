@@ -4,7 +4,7 @@
  * different seeds still differ.
  */
 import type { FillLevel } from './fill-pyramid.ts';
-import type { RandomSource } from './seeded-random.ts';
+import type { RandomSource } from '../../images/seeded-random.ts';
 
 const GRID_STEP = 16;
 const NEUTRAL = 128;

@@ -1,4 +1,5 @@
 import type { FillQualityInput } from './fill-quality-input.ts';
+import { createSeededRandom } from '../seeded-random.ts';
 
 const PATCH_RADIUS = 3;
 const PATCH_VALUES = (2 * PATCH_RADIUS + 1) ** 2 * 3;
@@ -16,7 +17,7 @@ const PROJECTIONS = 48;
 export function textureDistance(input: FillQualityInput): number {
   const centres = sampleCentres(input);
   if (centres.length === 0) return 0;
-  const random = mulberry32(0x5eed);
+  const random = createSeededRandom(0x5eed);
   const direction = new Float64Array(PATCH_VALUES);
   const truthProjection = new Float64Array(centres.length);
   const filledProjection = new Float64Array(centres.length);
@@ -70,14 +71,4 @@ function randomUnitVector(vector: Float64Array, random: () => number): void {
   }
   norm = Math.sqrt(norm);
   for (let index = 0; index < vector.length; index += 1) vector[index] /= norm;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
 }
