@@ -10,7 +10,8 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { EngineError, type EditJob, type EngineInputImage } from '../engines/engine.ts';
+import { EngineError, type EngineInputImage } from '../engines/engine.ts';
+import { editJobWithDefaults } from '../engines/edit-job-defaults.ts';
 import { LocalFillEngine } from '../engines/local/local-fill-engine.ts';
 import type { ImageFormat } from '../images/image-facts.ts';
 import { readImageFacts } from '../images/read-image-facts.ts';
@@ -94,11 +95,9 @@ async function runEditCommand(inputs: readonly string[], options: EditCommandOpt
 async function editOne(engine: LocalFillEngine, target: EditTarget, seed: number, format: ImageFormat, outputPath: string): Promise<string> {
   const image = await inputImage(target.imagePath);
   const mask = target.maskPath === null ? null : await inputImage(target.maskPath);
-  const job: EditJob = {
-    requestId: 'cli', model: 'pixelgate-fill', prompt: '', images: [image], mask, n: 1, size: null,
-    outputFormat: format, outputCompression: format === 'png' ? 100 : 90, quality: null, background: null,
-    inputFidelity: null, user: null, partialImages: 0, seed, signal: new AbortController().signal,
-  };
+  const job = editJobWithDefaults({
+    requestId: 'cli', images: [image], mask, outputFormat: format, outputCompression: format === 'png' ? 100 : 90, seed,
+  });
   try {
     const result = await engine.edit(job);
     await writeFile(outputPath, result.images[0].bytes);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { readImageFacts } from '../images/read-image-facts.ts';
+import { editJobWithDefaults } from './edit-job-defaults.ts';
 import type { EditJob, EngineInputImage, ImageEngine } from './engine.ts';
 import { EngineError } from './engine.ts';
 
@@ -49,25 +50,7 @@ export function defineEngineContractSuite(name: string, open: () => Promise<Imag
     });
 
     function job(overrides: Partial<EditJob> = {}): EditJob {
-      return {
-        requestId: 'req_contract',
-        model: 'contract-model',
-        prompt: 'fill the hole',
-        images: [image],
-        mask,
-        n: 1,
-        size: null,
-        outputFormat: 'png',
-        outputCompression: 100,
-        quality: null,
-        background: null,
-        inputFidelity: null,
-        user: null,
-        partialImages: 0,
-        seed: 7,
-        signal: new AbortController().signal,
-        ...overrides,
-      };
+      return editJobWithDefaults({ requestId: 'req_contract', model: 'contract-model', prompt: 'fill the hole', images: [image], mask, seed: 7, ...overrides });
     }
 
     function contractCase(caseName: EngineContractCase, title: string, body: () => Promise<void>): void {

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { EngineError, type EditJob, type EngineInputImage } from '../engine.ts';
 import { readImageFacts } from '../../images/read-image-facts.ts';
 import { LocalFillEngine } from './local-fill-engine.ts';
+import { editJobWithDefaults } from '../edit-job-defaults.ts';
 
 let directory = '';
 let engine: LocalFillEngine;
@@ -42,11 +43,7 @@ async function writePng(name: string, data: Buffer, width: number, height: numbe
 }
 
 function editJob(image: EngineInputImage, overrides: Partial<EditJob> = {}): EditJob {
-  return {
-    requestId: 'test', model: 'local', prompt: 'ignored', images: [image], mask: null, n: 1, size: null,
-    outputFormat: 'png', outputCompression: 100, quality: null, background: null, inputFidelity: null,
-    user: null, partialImages: 0, seed: 1, signal: new AbortController().signal, ...overrides,
-  };
+  return editJobWithDefaults({ requestId: 'test', model: 'local', prompt: 'ignored', images: [image], ...overrides });
 }
 
 async function decode(bytes: Buffer): Promise<Buffer> {

@@ -12,6 +12,7 @@ import { OpenAiImageEngine } from './openai-image-engine.ts';
 import type { RelayEditJob, UpstreamStreamEvent } from './relay-edit-job.ts';
 import { UpstreamError } from './upstream-error.ts';
 import type { UpstreamEndpoint } from './upstream-endpoint.ts';
+import { editJobWithDefaults } from '../edit-job-defaults.ts';
 
 let upstream: FakeUpstream;
 let directory: string;
@@ -44,22 +45,7 @@ function engine(endpoint: Partial<UpstreamEndpoint> = {}, timeouts: { firstByteT
 
 function job(images: EngineInputImage[], extras: Partial<RelayEditJob> = {}): RelayEditJob {
   return {
-    requestId: 'req_0123',
-    model: 'gpt-image-1-2025-04-15',
-    prompt: 'a hat',
-    images,
-    mask: null,
-    n: 1,
-    size: null,
-    outputFormat: 'png',
-    outputCompression: 100,
-    quality: null,
-    background: null,
-    inputFidelity: null,
-    user: null,
-    partialImages: 0,
-    seed: 1,
-    signal: new AbortController().signal,
+    ...editJobWithDefaults({ requestId: 'req_0123', model: 'gpt-image-1-2025-04-15', prompt: 'a hat', images }),
     forwardedFields: [
       { name: 'prompt', value: 'a hat' },
       { name: 'model', value: 'gpt-image-1' },
