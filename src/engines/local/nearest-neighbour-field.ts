@@ -120,28 +120,6 @@ function dilate(mask: Uint8Array, width: number, height: number, radius: number)
   return result;
 }
 
-/** Squared RGB distance between the target window at `target` and the source window at `source`, clipped to the image; stops early once above `limit`. */
-export function patchDistance(level: FillLevel, radius: number, target: number, source: number, limit: number): number {
-  const { width, height, color } = level;
-  const targetX = target % width;
-  const targetY = (target - targetX) / width;
-  const offset = (source - target) * 3;
-  const startX = Math.max(0, targetX - radius);
-  const endX = Math.min(width - 1, targetX + radius);
-  let sum = 0;
-  for (let y = Math.max(0, targetY - radius); y <= Math.min(height - 1, targetY + radius); y += 1) {
-    const rowEnd = (y * width + endX) * 3;
-    for (let index = (y * width + startX) * 3; index <= rowEnd; index += 3) {
-      const red = color[index] - color[index + offset];
-      const green = color[index + 1] - color[index + 1 + offset];
-      const blue = color[index + 2] - color[index + 2 + offset];
-      sum += red * red + green * green + blue * blue;
-    }
-    if (sum >= limit) return sum;
-  }
-  return sum;
-}
-
 export function randomField(geometry: PatchGeometry, random: RandomSource): NearestNeighbourField {
   const source = new Int32Array(geometry.targets.length);
   for (let index = 0; index < source.length; index += 1) {
@@ -180,10 +158,4 @@ export function upsampleField(
     source[index] = candidate >= 0 && validSource[candidate] === 1 ? candidate : sources[randomInteger(random, 0, sources.length - 1)];
   }
   return { source, distance: new Float32Array(targets.length) };
-}
-
-export function computeDistances(level: FillLevel, geometry: PatchGeometry, field: NearestNeighbourField): void {
-  for (let index = 0; index < geometry.targets.length; index += 1) {
-    field.distance[index] = patchDistance(level, geometry.radius, geometry.targets[index], field.source[index], Infinity);
-  }
 }

@@ -14,7 +14,6 @@ import {
   type FillLevel,
 } from './fill-pyramid.ts';
 import {
-  computeDistances,
   createPatchGeometry,
   createSourceExclusion,
   randomField,
@@ -25,15 +24,15 @@ import {
 import { boxMean } from '../../images/metrics/luminance.ts';
 import { cropWindow, findFillWindow, pasteWindow } from './fill-window.ts';
 import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
-import { improveField } from './patch-match.ts';
+import { openLevelKernel } from './patch-kernels.ts';
 import { correctSeam } from './seam-correction.ts';
 import { localDetailShare } from './local-detail-share.ts';
 import { smoothHoleWeights } from './smooth-hole-weights.ts';
 import { teleaFill } from './telea-fill.ts';
 import { thinHoleWeights } from './thin-hole-weights.ts';
-import { votePatches, votePatchesSharp } from './patch-voting.ts';
+import { voteConfidence } from './vote-confidence.ts';
 import { fillWithSeededTexture } from './seeded-texture.ts';
-import { createSeededRandom, type RandomSource } from '../../images/seeded-random.ts';
+import { createSeededRandom, randomInteger, type RandomSource } from '../../images/seeded-random.ts';
 
 export interface PatchFillInput {
   /** RGBA pixels, row-major. Not modified. */
@@ -259,16 +258,18 @@ function completeLevels(levels: FillLevel[], random: RandomSource, input: PatchF
       field = randomField(geometry, random);
     } else {
       field = upsampleField(previous, { level, geometry }, random);
-      votePatches(level, geometry, field, true);
     }
-    computeDistances(level, geometry, field);
+    const kernel = openLevelKernel(level, geometry, field, voteConfidence(level, geometry));
+    if (previous !== null) kernel.votePatches(true);
+    kernel.computeDistances();
     const { em, passes } = iterationsForLevel(level, levelIndex, levels.length);
     for (let iteration = 0; iteration < em && (iteration === 0 || Date.now() < deadlineAtMs); iteration += 1) {
-      improveField(level, geometry, field, random, passes, iteration % 2 === 0, LOCALITY_WEIGHT);
-      votePatches(level, geometry, field);
-      computeDistances(level, geometry, field);
+      kernel.improveField(passes, iteration % 2 === 0, LOCALITY_WEIGHT, randomInteger(random, 0, 0xffffffff));
+      kernel.votePatches(false);
+      kernel.computeDistances();
     }
-    if (levelIndex === 0) votePatchesSharp(level, geometry, field);
+    if (levelIndex === 0) kernel.votePatchesSharp();
+    kernel.readBack();
     previous = { level, geometry, field };
     if (levelIndex > 0 && levelIndex <= partialImages && input.onPartialImage !== undefined) {
       input.onPartialImage(composePartial(input, level), partialIndex);

@@ -14,7 +14,7 @@ import type { FillLevel } from './fill-pyramid.ts';
 import { holeDistance } from './hole-distance.ts';
 import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
 import type { NearestNeighbourField, PatchGeometry } from './nearest-neighbour-field.ts';
-import { votePatches } from './patch-voting.ts';
+import { openLevelKernel } from './patch-kernels.ts';
 
 export function correctSeam(level: FillLevel, geometry: PatchGeometry, field: NearestNeighbourField): void {
   const { width, height, hole, color } = level;
@@ -33,7 +33,9 @@ export function correctSeam(level: FillLevel, geometry: PatchGeometry, field: Ne
   }
   // The fill's estimate of the ring: the same vote, with the ring counted as hole.
   const estimate: FillLevel = { width, height, hole: widened, color: color.slice() };
-  votePatches(estimate, geometry, field);
+  const kernel = openLevelKernel(estimate, geometry, { source: field.source.slice(), distance: field.distance.slice() });
+  kernel.votePatches(false);
+  kernel.readBack();
   const state = new Uint8Array(width * height);
   const values = new Float32Array(width * height * 3);
   // Only the band the correction reaches is solved; deeper hole pixels stay outside the problem.
