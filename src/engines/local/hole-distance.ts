@@ -7,32 +7,35 @@ export function holeDistance(hole: Uint8Array, width: number, height: number): F
   const far = 1e9;
   const distance = new Float32Array(width * height);
   for (let pixel = 0; pixel < hole.length; pixel += 1) distance[pixel] = hole[pixel] === 1 ? far : 0;
-  const relax = (pixel: number, neighbour: number, cost: number) => {
-    const candidate = distance[neighbour] + cost;
-    if (candidate < distance[pixel]) distance[pixel] = candidate;
-  };
+  // Two raster sweeps: down-right with the left, upper-left, upper and upper-right neighbours; then back.
   for (let y = 0; y < height; y += 1) {
     for (let x = 0; x < width; x += 1) {
       const pixel = y * width + x;
-      if (distance[pixel] === 0) continue;
-      if (x > 0) relax(pixel, pixel - 1, 3);
+      let best = distance[pixel];
+      if (best === 0) continue;
+      if (x > 0) best = Math.min(best, distance[pixel - 1] + 3);
       if (y > 0) {
-        relax(pixel, pixel - width, 3);
-        if (x > 0) relax(pixel, pixel - width - 1, 4);
-        if (x < width - 1) relax(pixel, pixel - width + 1, 4);
+        const above = pixel - width;
+        best = Math.min(best, distance[above] + 3);
+        if (x > 0) best = Math.min(best, distance[above - 1] + 4);
+        if (x < width - 1) best = Math.min(best, distance[above + 1] + 4);
       }
+      distance[pixel] = best;
     }
   }
   for (let y = height - 1; y >= 0; y -= 1) {
     for (let x = width - 1; x >= 0; x -= 1) {
       const pixel = y * width + x;
-      if (distance[pixel] === 0) continue;
-      if (x < width - 1) relax(pixel, pixel + 1, 3);
+      let best = distance[pixel];
+      if (best === 0) continue;
+      if (x < width - 1) best = Math.min(best, distance[pixel + 1] + 3);
       if (y < height - 1) {
-        relax(pixel, pixel + width, 3);
-        if (x < width - 1) relax(pixel, pixel + width + 1, 4);
-        if (x > 0) relax(pixel, pixel + width - 1, 4);
+        const below = pixel + width;
+        best = Math.min(best, distance[below] + 3);
+        if (x < width - 1) best = Math.min(best, distance[below + 1] + 4);
+        if (x > 0) best = Math.min(best, distance[below - 1] + 4);
       }
+      distance[pixel] = best;
     }
   }
   for (let pixel = 0; pixel < distance.length; pixel += 1) distance[pixel] /= 3;

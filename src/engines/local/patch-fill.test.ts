@@ -80,10 +80,13 @@ test('a hole inside one half of a two-colour image takes that half\'s colour', (
   const height = 40;
   const input = paint(width, height, (x) => (x < 32 ? [200, 30, 30] : [20, 160, 60]));
   const mask = boxMask(width, height, 8, 10, 22, 30);
-  const output = patchFill({ rgba: input, mask, width, height, seed: 11 });
-  mask.forEach((value, pixel) => {
-    if (value === 1) assert.deepEqual([...output.subarray(pixel * 4, pixel * 4 + 4)], [200, 30, 30, 255]);
-  });
+  // Every seed: a boundary-weighted vote once let the few forced mismatches at the coarsest level win.
+  for (const seed of [1, 2, 3, 5, 8, 11]) {
+    const output = patchFill({ rgba: input, mask, width, height, seed });
+    mask.forEach((value, pixel) => {
+      if (value === 1) assert.deepEqual([...output.subarray(pixel * 4, pixel * 4 + 4)], [200, 30, 30, 255], `seed ${seed}`);
+    });
+  }
 });
 
 test('same seed gives the same bytes; different seeds give different fills', () => {

@@ -85,7 +85,7 @@ const FULL_EM_MAX_LEVEL_PIXELS = 1_500_000;
 /** EM iterations (each: PatchMatch passes, then a vote) per level, coarsest level first. */
 function iterationsForLevel(level: FillLevel, levelIndex: number, levelCount: number): { em: number; passes: number } {
   if (levelIndex < levelCount - 1 && level.width * level.height > FULL_EM_MAX_LEVEL_PIXELS) return { em: 1, passes: 1 };
-  if (levelIndex === 0) return { em: 4, passes: 1 };
+  if (levelIndex === 0) return { em: 2, passes: 1 };
   if (levelIndex === levelCount - 1) return { em: 10, passes: 2 };
   return { em: 4, passes: 2 };
 }
@@ -259,7 +259,9 @@ function completeLevels(levels: FillLevel[], random: RandomSource, input: PatchF
     } else {
       field = upsampleField(previous, { level, geometry }, random);
     }
-    const kernel = openLevelKernel(level, geometry, field, voteConfidence(level, geometry));
+    // Boundary weights from the second level on: at the coarsest every match is a first guess, and
+    // where few clean sources exist the border's forced mismatches would outvote the rest.
+    const kernel = openLevelKernel(level, geometry, field, previous === null ? null : voteConfidence(level, geometry));
     if (previous !== null) kernel.votePatches(true);
     kernel.computeDistances();
     const { em, passes } = iterationsForLevel(level, levelIndex, levels.length);

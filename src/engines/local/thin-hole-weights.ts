@@ -30,29 +30,28 @@ export function thinHoleWeights(mask: Uint8Array, width: number, height: number)
 function maxFilter(values: Float32Array, width: number, height: number, radius: number): Float32Array {
   const horizontal = new Float32Array(values.length);
   const queue = new Int32Array(Math.max(width, height));
-  const slidingMaximum = (read: (index: number) => number, write: (index: number, value: number) => void, length: number) => {
-    let head = 0;
-    let tail = 0;
-    for (let index = 0; index < length + radius; index += 1) {
-      if (index < length) {
-        const value = read(index);
-        while (tail > head && read(queue[tail - 1]) <= value) tail -= 1;
-        queue[tail] = index;
-        tail += 1;
-      }
-      const centre = index - radius;
-      if (centre < 0) continue;
-      while (queue[head] < centre - radius) head += 1;
-      write(centre, read(queue[head]));
-    }
-  };
-  for (let y = 0; y < height; y += 1) {
-    const row = y * width;
-    slidingMaximum((x) => values[row + x], (x, value) => (horizontal[row + x] = value), width);
-  }
+  for (let y = 0; y < height; y += 1) slidingMaximum(values, horizontal, y * width, 1, width, radius, queue);
   const result = new Float32Array(values.length);
-  for (let x = 0; x < width; x += 1) {
-    slidingMaximum((y) => horizontal[y * width + x], (y, value) => (result[y * width + x] = value), height);
-  }
+  for (let x = 0; x < width; x += 1) slidingMaximum(horizontal, result, x, width, height, radius, queue);
   return result;
+}
+
+/** The maximum over ±radius along one row or column: `length` values from `start`, `stride` apart. */
+function slidingMaximum(
+  values: Float32Array, output: Float32Array, start: number, stride: number, length: number, radius: number, queue: Int32Array,
+): void {
+  let head = 0;
+  let tail = 0;
+  for (let index = 0; index < length + radius; index += 1) {
+    if (index < length) {
+      const value = values[start + index * stride];
+      while (tail > head && values[start + queue[tail - 1] * stride] <= value) tail -= 1;
+      queue[tail] = index;
+      tail += 1;
+    }
+    const centre = index - radius;
+    if (centre < 0) continue;
+    while (queue[head] < centre - radius) head += 1;
+    output[start + centre * stride] = values[start + queue[head] * stride];
+  }
 }
