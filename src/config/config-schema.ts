@@ -187,6 +187,8 @@ export const ConfigSchema = Type.Object(
           {
             /** Worker threads for the fill; null: one per core. */
             threads: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Null()], { default: null }),
+            /** Threads each fill runs on (1 or 2; the output is the same); null: 2 on two or more cores. */
+            threadsPerFill: Type.Union([Type.Literal(1), Type.Literal(2), Type.Null()], { default: null }),
             /** Jobs waiting beyond the running ones; more get 429 with retry-after. */
             maxQueuedJobs: Type.Integer({ minimum: 0, default: 64 }),
             /** Wall time per request (queue wait included) after which fills stop iterating and return a coarser result instead of timing out; null: no budget. */

@@ -33,6 +33,7 @@ export function createEngines(config: PixelgateConfig): Map<string, ImageEngine>
         maxQueue: config.engines.local.maxQueuedJobs,
         maxInputPixels: config.images.maxInputPixels,
         timeBudgetMs: config.engines.local.timeBudgetMs,
+        threadsPerFill: config.engines.local.threadsPerFill ?? undefined,
       }),
     );
   }

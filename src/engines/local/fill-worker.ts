@@ -4,11 +4,21 @@
  * Partial images leave by transfer; the result is cloned once (piscina moves only bare
  * buffers). Expected input failures come back as values: error classes do not cross threads.
  */
-import type { MessagePort } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import type { ImageSize } from '../engine.ts';
 import { ImageDecodeError } from '../../images/decode-image.ts';
+import { kernelHelperThread } from './kernel-helper-thread.ts';
 import { patchFill } from './patch-fill.ts';
 import { FillInputError, readFillInput } from './read-fill-input.ts';
+
+/** What the engine gives every worker when the pool starts. */
+export interface FillWorkerData {
+  readonly threadsPerFill: 1 | 2;
+}
+
+const { threadsPerFill } = workerData as FillWorkerData;
+// The helper thread loads while the worker waits for its first task.
+if (threadsPerFill > 1) kernelHelperThread();
 
 export interface FillTask {
   readonly imagePath: string;
@@ -51,6 +61,7 @@ export default async function runFillTask(task: FillTask): Promise<FillTaskResul
     height: image.height,
     seed: task.seed,
     deadlineAtMs: task.deadlineAtMs ?? undefined,
+    threads: threadsPerFill,
     partialImages: task.partialPort === null ? 0 : task.partialImages,
     onPartialImage: (partial, index) => {
       const message: PartialFillMessage = { index, rgba: partial, width: image.width, height: image.height };

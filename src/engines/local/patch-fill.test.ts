@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { kernelHelperThread } from './kernel-helper-thread.ts';
 import { patchFill } from './patch-fill.ts';
 
 type Painter = (x: number, y: number) => [number, number, number];
@@ -171,4 +172,19 @@ test('a small hole in a large image is solved in a window around it: far pixels 
   for (let pixel = 0; pixel < mask.length; pixel += 1) {
     if (mask[pixel] === 1) assert.deepEqual(again.subarray(pixel * 4, pixel * 4 + 4), output.subarray(pixel * 4, pixel * 4 + 4));
   }
+});
+
+test('two threads (with the helper thread) give the same bytes as one', async () => {
+  const helper = kernelHelperThread();
+  for (let waited = 0; !helper.ready && waited < 20_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(helper.ready, 'the helper thread loads');
+  const width = 96;
+  const height = 80;
+  const input = paint(width, height, (x, y) => [(x * 37 + y * 11) % 256, (x * y) % 256, ((x >> 3) + (y >> 3)) % 2 === 0 ? 40 : 210]);
+  const mask = boxMask(width, height, 30, 20, 70, 60);
+  const before = helper.levelsTaken;
+  const twoThreads = patchFill({ rgba: input, mask, width, height, seed: 4, threads: 2 });
+  assert.ok(helper.levelsTaken > before, 'the helper took the levels');
+  const oneThread = patchFill({ rgba: input, mask, width, height, seed: 4, threads: 1 });
+  assert.deepEqual(Buffer.from(twoThreads), Buffer.from(oneThread));
 });

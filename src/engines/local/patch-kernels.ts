@@ -5,42 +5,19 @@
  * plain JavaScript took 5–6× longer per patch distance.
  *
  * `openLevelKernel` copies one pyramid level, its patch geometry and its field into a fresh
- * instance's memory; the EM iterations then run there without copying, and `readBack` returns
- * the colours and the field to the level's own arrays. Each kernel has its own memory, freed
- * with it, so a worker thread does not keep the memory of the largest image it ever filled.
+ * shared memory; the EM iterations then run there without copying, and `finish` returns the
+ * colours and the field to the level's own arrays. Every step runs as two fixed parts: with a
+ * helper thread (kernel-helper-thread.ts) the helper runs the second part while this thread
+ * runs the first; without, this thread runs both in turn — the same bytes either way. Each
+ * level has its own memory, freed with it, so a thread does not keep the memory of the largest
+ * image it ever filled.
  */
-import { readFileSync } from 'node:fs';
 import type { FillLevel } from './fill-pyramid.ts';
+import type { KernelHelperThread } from './kernel-helper-thread.ts';
 import type { NearestNeighbourField, PatchGeometry } from './nearest-neighbour-field.ts';
-
-const wasmUrl = new URL('../../../build/patch-kernels.wasm', import.meta.url);
-
-interface KernelExports {
-  readonly heapBase: () => number;
-  readonly setLevel: (...layout: number[]) => void;
-  readonly computeDistances: () => void;
-  readonly improveField: (passes: number, firstPassForward: number, penaltyScale: number, seed: number) => void;
-  readonly votePatches: (uniform: number) => void;
-  readonly votePatchesSharp: () => void;
-}
-
-let compiledModule: WebAssembly.Module | null = null;
-
-function kernelModule(): WebAssembly.Module {
-  if (compiledModule !== null) return compiledModule;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(wasmUrl);
-  } catch (error) {
-    throw new Error(`the fill kernels are not built (${wasmUrl.pathname} is missing): run \`npm run build:wasm\``, { cause: error });
-  }
-  compiledModule = new WebAssembly.Module(new Uint8Array(bytes));
-  return compiledModule;
-}
-
-const PAGE_BYTES = 65_536;
-/** The 8-bit colour copy is read 32 bytes at a time from a row's first pixel: room past its end. */
-const RGBA_PADDING_BYTES = 32;
+import {
+  createKernelMemory, instantiateKernel, kernelHeapBase, layoutArguments, layoutLevel, runPartCommand, type PartCommand,
+} from './patch-kernel-module.ts';
 
 export interface LevelKernel {
   /** PatchMatch passes; `seed` seeds this call's random search, `locality` as in patch-fill.ts. */
@@ -50,63 +27,34 @@ export interface LevelKernel {
   /** The finest level's last reconstruction: one best patch per pixel, no averaging. */
   votePatchesSharp(): void;
   computeDistances(): void;
-  /** Copies the colours and the field back into the level's and the field's own arrays. */
-  readBack(): void;
+  /** Copies the colours and the field back into the level's and the field's arrays and releases the helper. */
+  finish(): void;
+  /** Releases the helper without copying back (after a failure). */
+  abandon(): void;
 }
+
+let heapBase: number | null = null;
 
 /**
  * `confidence`: one vote weight per target (1 when absent), multiplied with the similarity
- * weight in every vote.
+ * weight in every vote. `helper`: a thread to run the second part of every step, or null.
  */
 export function openLevelKernel(
   level: FillLevel,
   geometry: PatchGeometry,
   field: NearestNeighbourField,
-  confidence: Float32Array | null = null,
+  confidence: Float32Array | null,
+  helper: KernelHelperThread | null,
 ): LevelKernel {
   const { width, height } = level;
   const pixelCount = width * height;
   const targetCount = geometry.targets.length;
-  const instance = new WebAssembly.Instance(kernelModule(), { env: { memory: new WebAssembly.Memory({ initial: 1 }) } });
-  const kernel = instance.exports as unknown as KernelExports;
-  const memory = instance.exports.memory as WebAssembly.Memory;
-
-  let next = kernel.heapBase();
-  const reserve = (bytes: number): number => {
-    const at = next;
-    next += Math.ceil(bytes / 16) * 16;
-    return at;
-  };
-  const layout = {
-    rgba: reserve(pixelCount * 4 + RGBA_PADDING_BYTES),
-    color: reserve(pixelCount * 16),
-    hole: reserve(pixelCount),
-    targets: reserve(targetCount * 4),
-    targetIndex: reserve(pixelCount * 4),
-    validSource: reserve(pixelCount),
-    source: reserve(targetCount * 4),
-    distance: reserve(targetCount * 4),
-    confidence: reserve(targetCount * 4),
-    weights: reserve(targetCount * 4),
-    accumulated: reserve(pixelCount * 16),
-  };
-  const neededPages = Math.ceil(next / PAGE_BYTES);
-  if (neededPages > 1) memory.grow(neededPages - 1);
+  heapBase ??= kernelHeapBase();
+  const layout = layoutLevel(heapBase, pixelCount, targetCount);
+  const memory = createKernelMemory(layout.pages);
+  const kernel = instantiateKernel(memory);
   const buffer = memory.buffer;
 
-  const rgba = new Uint8ClampedArray(buffer, layout.rgba, pixelCount * 4);
-  for (let pixel = 0; pixel < pixelCount; pixel += 1) {
-    rgba[pixel * 4] = level.color[pixel * 3];
-    rgba[pixel * 4 + 1] = level.color[pixel * 3 + 1];
-    rgba[pixel * 4 + 2] = level.color[pixel * 3 + 2];
-  }
-  const color = new Float32Array(buffer, layout.color, pixelCount * 4);
-  for (let pixel = 0; pixel < pixelCount; pixel += 1) {
-    color[pixel * 4] = level.color[pixel * 3];
-    color[pixel * 4 + 1] = level.color[pixel * 3 + 1];
-    color[pixel * 4 + 2] = level.color[pixel * 3 + 2];
-    color[pixel * 4 + 3] = 1;
-  }
   new Uint8Array(buffer, layout.hole, pixelCount).set(level.hole);
   new Int32Array(buffer, layout.targets, targetCount).set(geometry.targets);
   new Int32Array(buffer, layout.targetIndex, pixelCount).set(geometry.targetIndexOf);
@@ -118,29 +66,55 @@ export function openLevelKernel(
   const confidenceView = new Float32Array(buffer, layout.confidence, targetCount);
   if (confidence === null) confidenceView.fill(1);
   else confidenceView.set(confidence);
+  // Colours travel as RGB floats through the start of the scratch buffer.
+  const colorExchange = new Float32Array(buffer, layout.accumulated, pixelCount * 3);
+  colorExchange.set(level.color);
+  const levelArguments = [width, height, geometry.radius, targetCount, ...layoutArguments(layout)];
+  kernel.setLevel(...levelArguments);
+  kernel.loadColors();
 
-  kernel.setLevel(
-    width, height, geometry.radius, targetCount,
-    layout.rgba, layout.color, layout.hole, layout.targets, layout.targetIndex, layout.validSource,
-    layout.source, layout.distance, layout.confidence, layout.weights, layout.accumulated,
-  );
+  const partner = helper !== null && helper.startLevel(memory, levelArguments) ? helper : null;
+  const run = (command: PartCommand, ...args: number[]) => {
+    if (partner === null) {
+      runPartCommand(kernel, command, 0, args);
+      runPartCommand(kernel, command, 1, args);
+      return;
+    }
+    partner.issue(command, args);
+    try {
+      runPartCommand(kernel, command, 0, args);
+    } finally {
+      partner.waitFinished();
+    }
+  };
   // Locality cost per squared pixel of offset: `locality` per window pixel at a full longer side away.
   const penaltyScale = (locality: number) => (locality * (2 * geometry.radius + 1) ** 2) / Math.max(width, height) ** 2;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    partner?.endLevel();
+  };
 
   return {
-    improveField: (passes, firstPassForward, locality, seed) => kernel.improveField(passes, firstPassForward ? 1 : 0, penaltyScale(locality), seed >>> 0),
-    votePatches: (uniform) => kernel.votePatches(uniform ? 1 : 0),
-    votePatchesSharp: () => kernel.votePatchesSharp(),
-    computeDistances: () => kernel.computeDistances(),
-    readBack: () => {
-      for (let pixel = 0; pixel < pixelCount; pixel += 1) {
-        if (level.hole[pixel] === 0) continue;
-        level.color[pixel * 3] = color[pixel * 4];
-        level.color[pixel * 3 + 1] = color[pixel * 4 + 1];
-        level.color[pixel * 3 + 2] = color[pixel * 4 + 2];
-      }
+    improveField: (passes, firstPassForward, locality, seed) => run('improveField', passes, firstPassForward ? 1 : 0, penaltyScale(locality), seed >>> 0),
+    votePatches: (uniform) => {
+      run('measureVotes');
+      run('scatterVotes', uniform ? 1 : 0);
+      run('resolveVotes');
+    },
+    votePatchesSharp: () => {
+      run('scatterSharp');
+      run('resolveSharp');
+    },
+    computeDistances: () => run('computeDistances'),
+    finish: () => {
+      release();
+      kernel.storeColors();
+      level.color.set(colorExchange);
       field.source.set(source);
       field.distance.set(distance);
     },
+    abandon: release,
   };
 }

@@ -33,9 +33,9 @@ export function correctSeam(level: FillLevel, geometry: PatchGeometry, field: Ne
   }
   // The fill's estimate of the ring: the same vote, with the ring counted as hole.
   const estimate: FillLevel = { width, height, hole: widened, color: color.slice() };
-  const kernel = openLevelKernel(estimate, geometry, { source: field.source.slice(), distance: field.distance.slice() });
+  const kernel = openLevelKernel(estimate, geometry, { source: field.source.slice(), distance: field.distance.slice() }, null, null);
   kernel.votePatches(false);
-  kernel.readBack();
+  kernel.finish();
   const state = new Uint8Array(width * height);
   const values = new Float32Array(width * height * 3);
   // Only the band the correction reaches is solved; deeper hole pixels stay outside the problem.

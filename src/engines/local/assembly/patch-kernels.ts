@@ -1,16 +1,25 @@
 /**
- * AssemblyScript source of the patch fill's inner loops, compiled to WebAssembly (with SIMD)
- * by `npm run build:wasm` into build/patch-kernels.wasm; `../patch-kernels.ts` is the only
- * host-side user. One instance works on one pyramid level whose buffers the host lays out in
- * the imported memory and announces with `setLevel`; nothing here allocates.
+ * AssemblyScript source of the patch fill's inner loops, compiled to WebAssembly (SIMD, shared
+ * memory) by `npm run build:wasm` into build/patch-kernels.wasm; `../patch-kernels.ts` is the
+ * only host-side user. An instance works on one pyramid level whose buffers the host lays out
+ * in the imported memory and announces with `setLevel`; nothing here allocates.
  *
- * - `improveField`: PatchMatch (Barnes et al. 2009): propagation and random search passes with
- *   a spatial locality cost, on 7×7 patches compared with 128-bit SIMD over 8-bit RGBA.
+ * Every step works on one of two fixed parts — targets [0, split) or [split, count), pixels
+ * [0, half) or [half, count) — so two threads, each with its own instance on the same memory,
+ * can run the two parts at once, and one thread running both in turn computes the same bytes:
+ * a part reads only what the other part does not write during that step.
+ *
+ * - `improveField`: PatchMatch (Barnes et al. 2009): propagation (from neighbours of the same
+ *   part) and random search passes with a spatial locality cost, on 7×7 patches compared with
+ *   128-bit SIMD over 8-bit RGBA.
  * - `computeDistances`: every target's distance to its current match.
- * - `votePatches`: Wexler et al. 2007's EM vote: each hole pixel becomes the average of what
- *   the overlapping patches' matches put there, weighted by match similarity and by the target
- *   patch's confidence (its closeness to the known border, given by the host).
- * - `votePatchesSharp`: the finest level's last step, one best patch per pixel, no averaging.
+ * - `measureVotes`, `scatterVotes`, `resolveVotes`: Wexler et al. 2007's EM vote — each hole
+ *   pixel becomes the average of what the overlapping patches' matches put there, weighted by
+ *   match similarity and by the target's confidence (its closeness to the known border, from
+ *   the host). Each part accumulates its targets' votes in its own buffer; resolving adds the
+ *   two buffers in a fixed order.
+ * - `scatterSharp`, `resolveSharp`: the finest level's last step, one best patch per pixel.
+ * - `loadColors`, `storeColors`: the host's RGB floats in and out, through `accumulated`.
  *
  * Buffers (the host's layout, see patch-kernels.ts):
  *   rgba        u8  × 4 per pixel (+32 bytes of padding): colours for the distances, alpha 0
@@ -24,7 +33,8 @@
  *   distance    f32 per target: squared RGB distance of that match
  *   confidence  f32 per target: vote weight from the target's place in the hole
  *   weights     f32 per target: scratch
- *   accumulated f32 × 4 per pixel: scratch (RGB sums and weight sum)
+ *   totals      f64 × 2: scratch (each part's sum of per-pixel distances)
+ *   accumulated f32 × 4 per pixel, twice (one per part): scratch
  */
 
 let width: i32 = 0;
@@ -41,7 +51,9 @@ let sourceAt: usize = 0;
 let distanceAt: usize = 0;
 let confidenceAt: usize = 0;
 let weightsAt: usize = 0;
+let totalsAt: usize = 0;
 let accumulatedAt: usize = 0;
+let targetSplit: i32 = 0;
 let randomState: u32 = 0;
 
 /** Where the host may start laying out buffers (after this module's static data). */
@@ -55,7 +67,7 @@ const MIN_TWO_SIGMA_SQUARED: f64 = 30;
 export function setLevel(
   levelWidth: i32, levelHeight: i32, patchRadius: i32, levelTargetCount: i32,
   rgba: usize, color: usize, hole: usize, targets: usize, targetIndex: usize, validSource: usize,
-  source: usize, distance: usize, confidence: usize, weights: usize, accumulated: usize,
+  source: usize, distance: usize, confidence: usize, weights: usize, totals: usize, accumulated: usize,
 ): void {
   width = levelWidth;
   height = levelHeight;
@@ -71,7 +83,34 @@ export function setLevel(
   distanceAt = distance;
   confidenceAt = confidence;
   weightsAt = weights;
+  totalsAt = totals;
   accumulatedAt = accumulated;
+  targetSplit = levelTargetCount >> 1;
+}
+
+@inline function firstTarget(part: i32): i32 { return part == 0 ? 0 : targetSplit; }
+@inline function endTarget(part: i32): i32 { return part == 0 ? targetSplit : targetCount; }
+@inline function firstPixel(part: i32): i32 { return part == 0 ? 0 : (width * height) >> 1; }
+@inline function endPixel(part: i32): i32 { return part == 0 ? (width * height) >> 1 : width * height; }
+@inline function accumulatorOf(part: i32): usize { return accumulatedAt + (<usize>part * <usize>(width * height) << 4); }
+
+/** The host's RGB floats (3 per pixel, at the start of `accumulated`) become `color` and `rgba`. */
+export function loadColors(): void {
+  for (let pixel = 0; pixel < width * height; pixel++) {
+    const from = accumulatedAt + <usize>pixel * 12;
+    setColor(pixel, load<f32>(from), load<f32>(from, 4), load<f32>(from, 8));
+  }
+}
+
+/** `color` back to RGB floats (3 per pixel) at the start of `accumulated`, for the host to copy. */
+export function storeColors(): void {
+  for (let pixel = 0; pixel < width * height; pixel++) {
+    const from = colorAt + (<usize>pixel << 4);
+    const to = accumulatedAt + <usize>pixel * 12;
+    store<f32>(to, load<f32>(from));
+    store<f32>(to, load<f32>(from, 4), 4);
+    store<f32>(to, load<f32>(from, 8), 8);
+  }
 }
 
 @inline function targetAt(index: i32): i32 { return load<i32>(targetsAt + (<usize>index << 2)); }
@@ -148,8 +187,8 @@ function patchDistance(target: i32, source: i32, limit: i32): i32 {
   return sum;
 }
 
-export function computeDistances(): void {
-  for (let index = 0; index < targetCount; index++) {
+export function computeDistances(part: i32): void {
+  for (let index = firstTarget(part); index < endTarget(part); index++) {
     store<f32>(distanceAt + (<usize>index << 2), <f32>patchDistance(targetAt(index), sourceOf(index), i32.MAX_VALUE));
   }
 }
@@ -182,17 +221,19 @@ let bestPure: f64 = 0;
 
 /**
  * `passes` alternating scan-order passes (the first forward when `firstPassForward`) of
- * propagation and random search. `penaltyScale`: locality cost per squared pixel of offset.
- * `seed` seeds this call's random search.
+ * propagation and random search over the part's targets. `penaltyScale`: locality cost per
+ * squared pixel of offset. `seed` seeds this call's random search (each part its own sequence).
  */
-export function improveField(passes: i32, firstPassForward: bool, penaltyScale: f64, seed: u32): void {
-  randomState = seed;
+export function improveField(part: i32, passes: i32, firstPassForward: bool, penaltyScale: f64, seed: u32): void {
+  randomState = seed + <u32>part * 0x9e3779b9;
   const pixelCount = width * height;
+  const first = firstTarget(part);
+  const end = endTarget(part);
   for (let pass = 0; pass < passes; pass++) {
     const forward = (pass % 2 == 0) == firstPassForward;
     const step = forward ? 1 : -1;
-    for (let counter = 0; counter < targetCount; counter++) {
-      const index = forward ? counter : targetCount - 1 - counter;
+    for (let counter = first; counter < end; counter++) {
+      const index = forward ? counter : end - 1 - (counter - first);
       const target = targetAt(index);
       const targetX = target % width;
       const targetY = target / width;
@@ -203,7 +244,7 @@ export function improveField(passes: i32, firstPassForward: bool, penaltyScale: 
       // Propagation: the left/upper neighbour's match shifted right/down (reversed backwards).
       if (forward ? targetX > 0 : targetX < width - 1) {
         const neighbourIndex = targetIndexOf(target - step);
-        if (neighbourIndex >= 0) {
+        if (neighbourIndex >= first && neighbourIndex < end) {
           const candidate = sourceOf(neighbourIndex) + step;
           const candidateX = candidate % width;
           if (candidateX >= radius && candidateX < width - radius) tryCandidate(target, targetX, targetY, candidate, penaltyScale);
@@ -212,7 +253,7 @@ export function improveField(passes: i32, firstPassForward: bool, penaltyScale: 
       const vertical = target - step * width;
       if (vertical >= 0 && vertical < pixelCount) {
         const neighbourIndex = targetIndexOf(vertical);
-        if (neighbourIndex >= 0) {
+        if (neighbourIndex >= first && neighbourIndex < end) {
           const candidate = sourceOf(neighbourIndex) + step * width;
           if (candidate >= 0 && candidate < pixelCount) tryCandidate(target, targetX, targetY, candidate, penaltyScale);
         }
@@ -244,46 +285,32 @@ export function improveField(passes: i32, firstPassForward: bool, penaltyScale: 
   return (min(width - 1, x + radius) - max(0, x - radius) + 1) * (min(height - 1, y + radius) - max(0, y - radius) + 1);
 }
 
-/**
- * Vote weights: confidence × exp(-d / 2σ²), d the target's per-pixel mean squared distance and
- * 2σ² the mean d over targets (floored); with `uniform`, confidence alone (distances are stale
- * right after the field is upsampled). A floor keeps a poor target voting where it is the only one.
- */
-function computeWeights(uniform: bool): void {
+/** Each target's per-pixel mean squared distance (into `weights`) and the part's sum of them. */
+export function measureVotes(part: i32): void {
   let total: f64 = 0;
-  for (let index = 0; index < targetCount; index++) {
+  for (let index = firstTarget(part); index < endTarget(part); index++) {
     const perPixel = <f64>distanceOf(index) / <f64>windowPixels(targetAt(index));
     store<f32>(weightsAt + (<usize>index << 2), <f32>perPixel);
     total += perPixel;
   }
-  const twoSigmaSquared = max(total / <f64>max(targetCount, 1), MIN_TWO_SIGMA_SQUARED);
-  for (let index = 0; index < targetCount; index++) {
-    const at = weightsAt + (<usize>index << 2);
-    const similarity = uniform ? 1.0 : max(Math.exp(-<f64>load<f32>(at) / twoSigmaSquared), 1e-6);
-    store<f32>(at, <f32>(<f64>load<f32>(confidenceAt + (<usize>index << 2)) * similarity));
-  }
+  store<f64>(totalsAt + (<usize>part << 3), total);
 }
 
-/** Writes a hole pixel's colour to both the float colours and the 8-bit copy the distances read. */
-@inline function setHoleColor(pixel: i32, red: f32, green: f32, blue: f32): void {
-  v128.store(colorAt + (<usize>pixel << 4), f32x4(red, green, blue, 1));
-  const byteAt = rgbaAt + (<usize>pixel << 2);
-  store<u8>(byteAt, toByte(red));
-  store<u8>(byteAt, toByte(green), 1);
-  store<u8>(byteAt, toByte(blue), 2);
-}
-
-@inline function toByte(value: f32): u8 {
-  return value <= 0 ? 0 : value >= 255 ? 255 : <u8>(<i32>(value + 0.5));
-}
-
-export function votePatches(uniform: bool): void {
-  computeWeights(uniform);
-  const pixelCount = width * height;
-  memory.fill(accumulatedAt, 0, <usize>pixelCount << 4);
-  for (let index = 0; index < targetCount; index++) {
+/**
+ * The part's votes into its own accumulator. Weights: confidence × exp(-d / 2σ²), d from
+ * `measureVotes` and 2σ² the mean d over all targets (floored); with `uniform`, confidence
+ * alone (distances are stale right after the field is upsampled). The similarity is floored so
+ * a poor target still votes where it is the only one.
+ */
+export function scatterVotes(part: i32, uniform: bool): void {
+  const meanDistance = (load<f64>(totalsAt) + load<f64>(totalsAt, 8)) / <f64>max(targetCount, 1);
+  const twoSigmaSquared = max(meanDistance, MIN_TWO_SIGMA_SQUARED);
+  const accumulator = accumulatorOf(part);
+  memory.fill(accumulator, 0, <usize>(width * height) << 4);
+  for (let index = firstTarget(part); index < endTarget(part); index++) {
     const target = targetAt(index);
-    const weight = load<f32>(weightsAt + (<usize>index << 2));
+    const similarity = uniform ? 1.0 : max(Math.exp(-<f64>load<f32>(weightsAt + (<usize>index << 2)) / twoSigmaSquared), 1e-6);
+    const weight = <f32>(<f64>load<f32>(confidenceAt + (<usize>index << 2)) * similarity);
     // Every colour's fourth lane is 1, so the fourth sum is the weight sum.
     const weights = f32x4(weight, weight, weight, weight);
     const offset = sourceOf(index) - target;
@@ -296,34 +323,54 @@ export function votePatches(uniform: bool): void {
       const rowEnd = y * width + lastX;
       for (let pixel = y * width + firstX; pixel <= rowEnd; pixel++) {
         if (!isHole(pixel)) continue;
-        const to = accumulatedAt + (<usize>pixel << 4);
+        const to = accumulator + (<usize>pixel << 4);
         v128.store(to, f32x4.add(v128.load(to), f32x4.mul(v128.load(colorAt + (<usize>(pixel + offset) << 4)), weights)));
       }
     }
   }
-  for (let pixel = 0; pixel < pixelCount; pixel++) {
+}
+
+/** The part's hole pixels become the sum of both accumulators' votes over their weight. */
+export function resolveVotes(part: i32): void {
+  const other = accumulatorOf(1) - accumulatorOf(0);
+  for (let pixel = firstPixel(part); pixel < endPixel(part); pixel++) {
     if (!isHole(pixel)) continue;
-    const from = accumulatedAt + (<usize>pixel << 4);
-    const sum = load<f32>(from, 12);
-    if (sum == 0) continue;
-    setHoleColor(pixel, load<f32>(from) / sum, load<f32>(from, 4) / sum, load<f32>(from, 8) / sum);
+    const from = accumulatorOf(0) + (<usize>pixel << 4);
+    const sum = f32x4.add(v128.load(from), v128.load(from + other));
+    const weight = f32x4.extract_lane(sum, 3);
+    if (weight == 0) continue;
+    setColor(pixel, f32x4.extract_lane(sum, 0) / weight, f32x4.extract_lane(sum, 1) / weight, f32x4.extract_lane(sum, 2) / weight);
   }
 }
 
+/** Writes a pixel's colour to both the float colours and the 8-bit copy the distances read. */
+@inline function setColor(pixel: i32, red: f32, green: f32, blue: f32): void {
+  v128.store(colorAt + (<usize>pixel << 4), f32x4(red, green, blue, 1));
+  const byteAt = rgbaAt + (<usize>pixel << 2);
+  store<u8>(byteAt, toByte(red));
+  store<u8>(byteAt, toByte(green), 1);
+  store<u8>(byteAt, toByte(blue), 2);
+  store<u8>(byteAt, 0, 3);
+}
+
+@inline function toByte(value: f32): u8 {
+  return value <= 0 ? 0 : value >= 255 ? 255 : <u8>(<i32>(value + 0.5));
+}
+
 /**
- * Every hole pixel takes the colour that the best-matching patch covering it (lowest mean
- * squared distance per pixel) puts there: averaging overlapping patches that disagree by a few
- * pixels blurs the texture (Newson et al. 2014 use the same final step).
+ * For the sharp finest reconstruction: per pixel, the lowest mean squared distance per pixel of
+ * the part's targets covering it and the pixel that target's match puts there. Averaging
+ * overlapping patches that disagree by a few pixels blurs the texture (Newson et al. 2014 use
+ * the same final step).
  */
-export function votePatchesSharp(): void {
-  const pixelCount = width * height;
-  // Scratch: best score (f32) and the colour's source pixel (i32) per pixel.
-  for (let pixel = 0; pixel < pixelCount; pixel++) {
-    const at = accumulatedAt + (<usize>pixel << 4);
+export function scatterSharp(part: i32): void {
+  const accumulator = accumulatorOf(part);
+  for (let pixel = 0; pixel < width * height; pixel++) {
+    const at = accumulator + (<usize>pixel << 4);
     store<f32>(at, f32.MAX_VALUE);
     store<i32>(at, -1, 4);
   }
-  for (let index = 0; index < targetCount; index++) {
+  for (let index = firstTarget(part); index < endTarget(part); index++) {
     const target = targetAt(index);
     const offset = sourceOf(index) - target;
     const score = distanceOf(index) / <f32>windowPixels(target);
@@ -335,17 +382,26 @@ export function votePatchesSharp(): void {
     for (let y = max(0, targetY - radius); y <= lastY; y++) {
       const rowEnd = y * width + lastX;
       for (let pixel = y * width + firstX; pixel <= rowEnd; pixel++) {
-        const at = accumulatedAt + (<usize>pixel << 4);
+        const at = accumulator + (<usize>pixel << 4);
         if (!isHole(pixel) || score >= load<f32>(at)) continue;
         store<f32>(at, score);
         store<i32>(at, pixel + offset, 4);
       }
     }
   }
-  for (let pixel = 0; pixel < pixelCount; pixel++) {
-    const from = load<i32>(accumulatedAt + (<usize>pixel << 4), 4);
-    if (!isHole(pixel) || from < 0) continue;
-    const at = colorAt + (<usize>from << 4);
-    setHoleColor(pixel, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8));
+}
+
+/** The part's hole pixels copy the colour of the better of the two parts' best patches (the first part's on a tie). */
+export function resolveSharp(part: i32): void {
+  const other = accumulatorOf(1) - accumulatorOf(0);
+  for (let pixel = firstPixel(part); pixel < endPixel(part); pixel++) {
+    if (!isHole(pixel)) continue;
+    const at = accumulatorOf(0) + (<usize>pixel << 4);
+    let from = load<i32>(at, 4);
+    const otherFrom = load<i32>(at + other, 4);
+    if (otherFrom >= 0 && (from < 0 || load<f32>(at + other) < load<f32>(at))) from = otherFrom;
+    if (from < 0) continue;
+    const color = colorAt + (<usize>from << 4);
+    setColor(pixel, load<f32>(color), load<f32>(color, 4), load<f32>(color, 8));
   }
 }
