@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: 1024x1024 edits (20 % hole) through the real server, side by side with the
- * built-in engine and with the stand-in engine that answers at once, so the server's own
- * overhead shows apart from engine time. For 1, 8 and 32 concurrent clients it reports
+ * built-in engine (two threads per fill, the default, and one) and with the stand-in engine that
+ * answers at once, so the server's own overhead shows apart from engine time. For 1, 8 and 32 concurrent clients it reports
  * requests per second, p50/p99 latency and the server's peak RSS (a fresh server per row, so
  * each peak is that row's). Options: --quick (fewer requests), --json.
  */
@@ -45,11 +45,14 @@ interface Row {
   errors: number;
 }
 
-async function runRow(engine: 'local' | 'stand-in', concurrency: number, inputs: { image: Buffer; mask: Buffer }): Promise<Row> {
+/** `local-1`: the built-in engine with one thread per fill (`engines.local.threadsPerFill: 1`). */
+type BenchEngine = 'stand-in' | 'local' | 'local-1';
+
+async function runRow(engine: BenchEngine, concurrency: number, inputs: { image: Buffer; mask: Buffer }): Promise<Row> {
   const server = await startServer({
     config: {
-      models: { served: [{ id: 'bench-model', rules: 'pixelgate-fill', engine }] , defaultModel: 'bench-model' },
-      engines: { local: { maxQueuedJobs: 256 } },
+      models: { served: [{ id: 'bench-model', rules: 'pixelgate-fill', engine: engine === 'stand-in' ? 'stand-in' : 'local' }], defaultModel: 'bench-model' },
+      engines: { local: { maxQueuedJobs: 256, threadsPerFill: engine === 'local-1' ? 1 : 2 } },
     },
     env: { LOG_LEVEL: 'warn' },
   });
@@ -61,8 +64,9 @@ async function runRow(engine: 'local' | 'stand-in', concurrency: number, inputs:
       { name: 'image', filename: 'image.png', data: inputs.image, contentType: 'image/png' },
       { name: 'mask', filename: 'mask.png', data: inputs.mask, contentType: 'image/png' },
     ]);
-    const perClient = engine === 'local' ? (quick ? 1 : 2) : quick ? 20 : 100;
-    const amount = Math.max(engine === 'local' ? 4 : 200, concurrency * perClient);
+    const local = engine !== 'stand-in';
+    const perClient = local ? (quick ? 1 : 2) : quick ? 20 : 100;
+    const amount = Math.max(local ? 4 : 200, concurrency * perClient);
     const result = await measureLoad(`${server.baseUrl}/v1/images/edits`, { authorization: `Bearer ${key}`, 'content-type': contentType }, body, concurrency, amount);
     return { engine, concurrency, ...result, peakRssMb: await residentMegabytes(server.pid) };
   } finally {
@@ -73,7 +77,7 @@ async function runRow(engine: 'local' | 'stand-in', concurrency: number, inputs:
 const inputs = await benchInputs();
 const rows: Row[] = [];
 for (const concurrency of [1, 8, 32]) {
-  for (const engine of ['stand-in', 'local'] as const) {
+  for (const engine of ['stand-in', 'local', 'local-1'] as const) {
     const row = await runRow(engine, concurrency, inputs);
     rows.push(row);
     process.stderr.write(`${JSON.stringify(row)}\n`);
@@ -91,6 +95,7 @@ if (process.argv.includes('--json')) {
   for (const concurrency of [1, 8, 32]) {
     const standIn = rows.find((row) => row.engine === 'stand-in' && row.concurrency === concurrency)!;
     const local = rows.find((row) => row.engine === 'local' && row.concurrency === concurrency)!;
-    console.log(`clients ${concurrency}: server overhead p50 ${standIn.p50Ms} ms = ${((standIn.p50Ms / local.p50Ms) * 100).toFixed(1)} % of a built-in edit's p50 (${local.p50Ms} ms)`);
+    const oneThread = rows.find((row) => row.engine === 'local-1' && row.concurrency === concurrency)!;
+    console.log(`clients ${concurrency}: server overhead p50 ${standIn.p50Ms} ms = ${((standIn.p50Ms / local.p50Ms) * 100).toFixed(1)} % of a built-in edit's p50 (${local.p50Ms} ms); two threads per fill vs one: p50 ${(local.p50Ms / oneThread.p50Ms).toFixed(2)}x, req/s ${(local.requestsPerSecond / oneThread.requestsPerSecond).toFixed(2)}x`);
   }
 }
