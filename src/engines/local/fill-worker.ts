@@ -6,6 +6,8 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { ImageSize } from '../engine.ts';
+import type { EditMask } from '../../images/read-edit-mask.ts';
+import type { RgbaImage } from '../../images/rgba-image.ts';
 import { ImageDecodeError } from '../../images/decode-image.ts';
 import { kernelHelperThread } from './kernel-helper-thread.ts';
 import { patchFill } from './patch-fill.ts';
@@ -13,12 +15,23 @@ import { FillInputError, readFillInput } from './read-fill-input.ts';
 
 /** What the engine gives every worker when the pool starts. */
 export interface FillWorkerData {
+  /** 2: a fill may use a helper thread (see `threads` below); 1: never. */
   readonly threadsPerFill: 1 | 2;
+  /** Cores the pool may use. */
+  readonly cores: number;
+  /** One Int32: how many of the pool's workers are filling right now. */
+  readonly busyWorkers: SharedArrayBuffer;
 }
 
-const { threadsPerFill } = workerData as FillWorkerData;
+const { threadsPerFill, cores, busyWorkers: busyWorkersBuffer } = workerData as FillWorkerData;
+const busyWorkers = new Int32Array(busyWorkersBuffer);
 // The helper thread loads while the worker waits for its first task.
 if (threadsPerFill > 1) kernelHelperThread();
+
+/** Asked before each pyramid level: a helper thread only while the busy workers leave a core for it. */
+function threadsNow(): 1 | 2 {
+  return threadsPerFill > 1 && 2 * Atomics.load(busyWorkers, 0) <= cores ? 2 : 1;
+}
 
 export interface FillTask {
   readonly imagePath: string;
@@ -45,14 +58,22 @@ export type FillTaskResult =
   | { readonly kind: 'invalid_input'; readonly message: string };
 
 export default async function runFillTask(task: FillTask): Promise<FillTaskResult> {
-  let input;
+  Atomics.add(busyWorkers, 0, 1);
   try {
-    input = await readFillInput(task);
-  } catch (error) {
-    if (error instanceof ImageDecodeError || error instanceof FillInputError) return { kind: 'invalid_input', message: error.message };
-    throw error;
+    let input;
+    try {
+      input = await readFillInput(task);
+    } catch (error) {
+      if (error instanceof ImageDecodeError || error instanceof FillInputError) return { kind: 'invalid_input', message: error.message };
+      throw error;
+    }
+    return fill(task, input.image, input.mask);
+  } finally {
+    Atomics.sub(busyWorkers, 0, 1);
   }
-  const { image, mask } = input;
+}
+
+function fill(task: FillTask, image: RgbaImage, mask: EditMask): FillTaskResult {
   let partialImagesSent = 0;
   const rgba = patchFill({
     rgba: image.data,
@@ -61,7 +82,7 @@ export default async function runFillTask(task: FillTask): Promise<FillTaskResul
     height: image.height,
     seed: task.seed,
     deadlineAtMs: task.deadlineAtMs ?? undefined,
-    threads: threadsPerFill,
+    threads: threadsNow,
     partialImages: task.partialPort === null ? 0 : task.partialImages,
     onPartialImage: (partial, index) => {
       const message: PartialFillMessage = { index, rgba: partial, width: image.width, height: image.height };

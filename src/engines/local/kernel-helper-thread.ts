@@ -25,6 +25,7 @@ export class KernelHelperThread {
   #issued = 0;
   #broken = false;
   #levelsTaken = 0;
+  #sharedMemory: WebAssembly.Memory | null = null;
 
   constructor() {
     const workerData: HelperWorkerData = { control: this.#control.buffer };
@@ -61,7 +62,9 @@ export class KernelHelperThread {
     // The helper acknowledges the level by finishing this sequence number.
     this.#issued += 1;
     Atomics.store(integers, ISSUED, this.#issued);
-    const message: HelperLevelMessage = { memory, level };
+    // The memory travels once; later levels on the same memory reuse the helper's instance.
+    const message: HelperLevelMessage = { memory: memory === this.#sharedMemory ? null : memory, level };
+    this.#sharedMemory = memory;
     this.#worker.postMessage(message);
     if (!this.#waitFor(this.#issued, START_TIMEOUT_MS)) return false;
     this.#levelsTaken += 1;

@@ -36,9 +36,10 @@ export interface LocalFillEngineOptions {
    */
   readonly timeBudgetMs?: number | null;
   /**
-   * Threads each fill runs on: 2 (default on two or more cores) adds a helper thread per worker
-   * and about halves one edit's time on an idle machine; 1 keeps one thread per worker. The
-   * output is the same either way.
+   * Threads each fill may run on: 2 (default on two or more cores) adds a helper thread per
+   * worker, used for a pyramid level while the busy workers leave a core free (an edit on an
+   * idle machine takes about 0.6–0.75× the time; a loaded pool runs one thread per fill); 1
+   * never uses one. The output is the same either way.
    */
   readonly threadsPerFill?: 1 | 2;
 }
@@ -88,7 +89,11 @@ export class LocalFillEngine implements ImageEngine {
       minThreads: this.#threads,
       maxThreads: this.#threads,
       execArgv: workerExecArgv(workerUrl),
-      workerData: { threadsPerFill: this.#threadsPerFill } satisfies FillWorkerData,
+      workerData: {
+        threadsPerFill: this.#threadsPerFill,
+        cores: availableParallelism(),
+        busyWorkers: new SharedArrayBuffer(4),
+      } satisfies FillWorkerData,
     });
   }
 

@@ -51,10 +51,11 @@ export interface PatchFillInput {
    */
   readonly deadlineAtMs?: number;
   /**
-   * Threads the fill runs on: 1, or 2 (this one and a helper thread kept for later fills); the
-   * output is the same bytes either way. Default: 2 on a machine with two or more cores.
+   * Threads the fill runs on: 1, or 2 (this one and a helper thread kept for later fills), or a
+   * function asked before each pyramid level (a busy server answers 1 so that its cores are not
+   * oversubscribed). The output is the same bytes either way. Default: 2 on two or more cores.
    */
-  readonly threads?: 1 | 2;
+  readonly threads?: 1 | 2 | (() => 1 | 2);
   /** How many intermediate results to report (0–3): the last coarse levels before the finest. */
   readonly partialImages?: number;
   /** Receives each intermediate result as full-size RGBA (hole from the coarse level, upscaled), index from 0. */
@@ -78,7 +79,7 @@ const DETAIL_WEIGHT = 0.5;
  */
 const LOCALITY_WEIGHT = 8000;
 
-const DEFAULT_THREADS = Math.min(2, availableParallelism());
+const DEFAULT_THREADS: 1 | 2 = availableParallelism() > 1 ? 2 : 1;
 
 /** 7×7 patches. */
 const PATCH_RADIUS = 3;
@@ -250,7 +251,7 @@ function blendSmoothHoles(level: FillLevel, membrane: Float32Array, smoothWeight
 
 function completeLevels(levels: FillLevel[], random: RandomSource, input: PatchFillInput): SolvedLevel | null {
   const exclusion = createSourceExclusion(random);
-  const helper = (input.threads ?? DEFAULT_THREADS) > 1 ? kernelHelperThread() : null;
+  const threads = input.threads ?? DEFAULT_THREADS;
   const deadlineAtMs = input.deadlineAtMs ?? Infinity;
   const partialImages = Math.min(input.partialImages ?? 0, levels.length - 1);
   let partialIndex = 0;
@@ -271,6 +272,7 @@ function completeLevels(levels: FillLevel[], random: RandomSource, input: PatchF
     }
     // Boundary weights from the second level on: at the coarsest every match is a first guess, and
     // where few clean sources exist the border's forced mismatches would outvote the rest.
+    const helper = (typeof threads === 'function' ? threads() : threads) > 1 ? kernelHelperThread() : null;
     const kernel = openLevelKernel(level, geometry, field, previous === null ? null : voteConfidence(level, geometry), helper);
     try {
       if (previous !== null) kernel.votePatches(true);

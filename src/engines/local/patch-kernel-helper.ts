@@ -15,12 +15,15 @@ export interface HelperWorkerData {
 }
 
 export interface HelperLevelMessage {
-  readonly memory: WebAssembly.Memory;
+  /** The memory the level is in; null: the same as the previous level's. */
+  readonly memory: WebAssembly.Memory | null;
   /** `setLevel`'s arguments. */
   readonly level: number[];
 }
 
 const { integers, floats } = createKernelControl((workerData as HelperWorkerData).control);
+/** The instance on the memory last handed over. */
+let currentKernel: KernelExports | null = null;
 parentPort?.on('message', (message: HelperLevelMessage) => serveLevel(message));
 Atomics.store(integers, READY, 1);
 
@@ -28,12 +31,13 @@ function serveLevel(message: HelperLevelMessage): void {
   let seen = Atomics.load(integers, ISSUED);
   let kernel: KernelExports | null = null;
   try {
-    kernel = instantiateKernel(message.memory);
-    kernel.setLevel(...message.level);
+    if (message.memory !== null) currentKernel = instantiateKernel(message.memory);
+    kernel = currentKernel;
+    kernel?.setLevel(...message.level);
   } catch {
     kernel = null;
-    Atomics.store(integers, FAILED, 1);
   }
+  if (kernel === null) Atomics.store(integers, FAILED, 1);
   finish(seen);
   if (kernel === null) return;
   const argumentsView = floats.subarray(FIRST_ARGUMENT, FIRST_ARGUMENT + MAX_ARGUMENTS);

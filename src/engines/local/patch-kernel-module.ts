@@ -109,9 +109,11 @@ export function layoutArguments(layout: KernelLayout): number[] {
   ];
 }
 
-/** A memory of `pages` pages that a helper thread can share. */
-export function createKernelMemory(pages: number): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+export const KERNEL_PAGE_BYTES = PAGE_BYTES;
+
+/** A memory of `pages` pages, growable to `maximumPages`, that a helper thread can share. */
+export function createKernelMemory(pages: number, maximumPages = pages): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: pages, maximum: maximumPages, shared: true });
 }
 
 /** Where buffers may start: after the module's static data (the same for every instance). */

@@ -4,20 +4,18 @@
  * `npm run build:wasm` (run by `npm ci`/`npm install` through `prepare`). The same loops in
  * plain JavaScript took 5–6× longer per patch distance.
  *
- * `openLevelKernel` copies one pyramid level, its patch geometry and its field into a fresh
- * shared memory; the EM iterations then run there without copying, and `finish` returns the
- * colours and the field to the level's own arrays. Every step runs as two fixed parts: with a
- * helper thread (kernel-helper-thread.ts) the helper runs the second part while this thread
- * runs the first; without, this thread runs both in turn — the same bytes either way. Each
- * level has its own memory, freed with it, so a thread does not keep the memory of the largest
- * image it ever filled.
+ * `openLevelKernel` copies one pyramid level, its patch geometry and its field into the kernel
+ * memory (kernel-workspace.ts); the EM iterations then run there without copying, and `finish`
+ * returns the colours and the field to the level's own arrays. Every step runs as two fixed
+ * parts: with a helper thread (kernel-helper-thread.ts) the helper runs the second part while
+ * this thread runs the first; without, this thread runs both in turn — the same bytes either
+ * way.
  */
 import type { FillLevel } from './fill-pyramid.ts';
 import type { KernelHelperThread } from './kernel-helper-thread.ts';
 import type { NearestNeighbourField, PatchGeometry } from './nearest-neighbour-field.ts';
-import {
-  createKernelMemory, instantiateKernel, kernelHeapBase, layoutArguments, layoutLevel, runPartCommand, type PartCommand,
-} from './patch-kernel-module.ts';
+import { kernelHeapBase, layoutArguments, layoutLevel, runPartCommand, type PartCommand } from './patch-kernel-module.ts';
+import { kernelWorkspace } from './kernel-workspace.ts';
 
 export interface LevelKernel {
   /** PatchMatch passes; `seed` seeds this call's random search, `locality` as in patch-fill.ts. */
@@ -51,8 +49,7 @@ export function openLevelKernel(
   const targetCount = geometry.targets.length;
   heapBase ??= kernelHeapBase();
   const layout = layoutLevel(heapBase, pixelCount, targetCount);
-  const memory = createKernelMemory(layout.pages);
-  const kernel = instantiateKernel(memory);
+  const { memory, kernel, reused } = kernelWorkspace(layout.pages);
   const buffer = memory.buffer;
 
   new Uint8Array(buffer, layout.hole, pixelCount).set(level.hole);
@@ -73,7 +70,7 @@ export function openLevelKernel(
   kernel.setLevel(...levelArguments);
   kernel.loadColors();
 
-  const partner = helper !== null && helper.startLevel(memory, levelArguments) ? helper : null;
+  const partner = reused && helper !== null && helper.startLevel(memory, levelArguments) ? helper : null;
   const run = (command: PartCommand, ...args: number[]) => {
     if (partner === null) {
       runPartCommand(kernel, command, 0, args);
