@@ -46,28 +46,42 @@ export function downsampleLevel(fine: FillLevel): FillLevel {
   const height = Math.ceil(fine.height / 2);
   const color = new Float32Array(width * height * 3);
   const hole = new Uint8Array(width * height);
+  const fineColor = fine.color;
   for (let y = 0; y < height; y += 1) {
+    const lastChildY = Math.min(2 * y + 2, fine.height);
     for (let x = 0; x < width; x += 1) {
+      const lastChildX = Math.min(2 * x + 2, fine.width);
       let known = 0;
       let any = 0;
-      const knownSum = [0, 0, 0];
-      const anySum = [0, 0, 0];
-      for (let childY = 2 * y; childY < Math.min(2 * y + 2, fine.height); childY += 1) {
-        for (let childX = 2 * x; childX < Math.min(2 * x + 2, fine.width); childX += 1) {
+      let knownRed = 0;
+      let knownGreen = 0;
+      let knownBlue = 0;
+      let anyRed = 0;
+      let anyGreen = 0;
+      let anyBlue = 0;
+      for (let childY = 2 * y; childY < lastChildY; childY += 1) {
+        for (let childX = 2 * x; childX < lastChildX; childX += 1) {
           const child = childY * fine.width + childX;
+          const red = fineColor[child * 3];
+          const green = fineColor[child * 3 + 1];
+          const blue = fineColor[child * 3 + 2];
           any += 1;
-          for (let channel = 0; channel < 3; channel += 1) anySum[channel] += fine.color[child * 3 + channel];
+          anyRed += red;
+          anyGreen += green;
+          anyBlue += blue;
           if (fine.hole[child] === 0) {
             known += 1;
-            for (let channel = 0; channel < 3; channel += 1) knownSum[channel] += fine.color[child * 3 + channel];
+            knownRed += red;
+            knownGreen += green;
+            knownBlue += blue;
           }
         }
       }
       const pixel = y * width + x;
       hole[pixel] = known === any ? 0 : 1;
-      for (let channel = 0; channel < 3; channel += 1) {
-        color[pixel * 3 + channel] = known > 0 ? knownSum[channel] / known : anySum[channel] / any;
-      }
+      color[pixel * 3] = known > 0 ? knownRed / known : anyRed / any;
+      color[pixel * 3 + 1] = known > 0 ? knownGreen / known : anyGreen / any;
+      color[pixel * 3 + 2] = known > 0 ? knownBlue / known : anyBlue / any;
     }
   }
   return { width, height, color, hole };

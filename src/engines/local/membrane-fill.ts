@@ -103,7 +103,8 @@ function relax(level: MembraneProblem, sweeps: number): void {
 /** Rings of SOLVE pixels take the mean of their already-known 8-neighbours, outward from the fixed pixels. */
 function onionPeel(level: MembraneProblem): void {
   const { width, height, values, channels, state } = level;
-  const known = Uint8Array.from(state, (value) => (value === FIXED ? 1 : 0));
+  const known = new Uint8Array(state.length);
+  for (let pixel = 0; pixel < state.length; pixel += 1) known[pixel] = state[pixel] === FIXED ? 1 : 0;
   let changed = true;
   while (changed) {
     changed = false;

@@ -5,6 +5,7 @@
  */
 import type { FillLevel } from './fill-pyramid.ts';
 import { randomInteger, type RandomSource } from '../../images/seeded-random.ts';
+import { dilateMask } from './dilate-mask.ts';
 
 export interface PatchGeometry {
   /** Patch half-size: windows are (2r+1)². */
@@ -64,60 +65,40 @@ export function createPatchGeometry(
   return null;
 }
 
-function isExcluded(exclusion: SourceExclusion | null, level: FillLevel, x: number, y: number): boolean {
-  if (exclusion === null) return false;
-  const column = Math.floor((x * exclusion.gridSize) / level.width);
-  const row = Math.floor((y * exclusion.gridSize) / level.height);
-  return exclusion.excluded[row * exclusion.gridSize + column] === 1;
+/** Per column (or row) of the level, the exclusion grid's column (or row) it falls in. */
+function exclusionCells(length: number, gridSize: number): Int32Array {
+  return Int32Array.from({ length }, (_, position) => Math.floor((position * gridSize) / length));
 }
 
 function patchGeometryForRadius(level: FillLevel, radius: number, exclusion: SourceExclusion | null): PatchGeometry {
   const { width, height } = level;
-  const dilated = dilate(level.hole, width, height, radius);
+  const dilated = dilateMask(level.hole, width, height, radius);
   const targetIndexOf = new Int32Array(width * height).fill(-1);
   const validSource = new Uint8Array(width * height);
-  const targets: number[] = [];
-  const sources: number[] = [];
+  const targets = new Int32Array(width * height);
+  const sources = new Int32Array(width * height);
+  let targetCount = 0;
+  let sourceCount = 0;
+  const columnCell = exclusion === null ? null : exclusionCells(width, exclusion.gridSize);
+  const rowCell = exclusion === null ? null : exclusionCells(height, exclusion.gridSize);
   for (let y = 0; y < height; y += 1) {
+    const insideRows = y >= radius && y < height - radius;
+    const gridRow = rowCell === null || exclusion === null ? 0 : rowCell[y] * exclusion.gridSize;
     for (let x = 0; x < width; x += 1) {
       const pixel = y * width + x;
       if (dilated[pixel] === 1) {
-        targetIndexOf[pixel] = targets.length;
-        targets.push(pixel);
+        targetIndexOf[pixel] = targetCount;
+        targets[targetCount++] = pixel;
       } else if (
-        x >= radius && y >= radius && x < width - radius && y < height - radius &&
-        !isExcluded(exclusion, level, x, y)
+        insideRows && x >= radius && x < width - radius &&
+        (exclusion === null || columnCell === null || exclusion.excluded[gridRow + columnCell[x]] === 0)
       ) {
         validSource[pixel] = 1;
-        sources.push(pixel);
+        sources[sourceCount++] = pixel;
       }
     }
   }
-  return { radius, targets: Int32Array.from(targets), targetIndexOf, validSource, sources: Int32Array.from(sources) };
-}
-
-/** Separable box dilation (Chebyshev radius) of a binary mask. */
-function dilate(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
-  if (radius === 0) return mask.slice();
-  const horizontal = new Uint8Array(mask.length);
-  for (let y = 0; y < height; y += 1) {
-    let lastSet = -Infinity;
-    for (let x = 0; x < width + radius; x += 1) {
-      if (x < width && mask[y * width + x] === 1) lastSet = x;
-      const output = x - radius;
-      if (output >= 0 && x - lastSet <= 2 * radius) horizontal[y * width + output] = 1;
-    }
-  }
-  const result = new Uint8Array(mask.length);
-  for (let x = 0; x < width; x += 1) {
-    let lastSet = -Infinity;
-    for (let y = 0; y < height + radius; y += 1) {
-      if (y < height && horizontal[y * width + x] === 1) lastSet = y;
-      const output = y - radius;
-      if (output >= 0 && y - lastSet <= 2 * radius) result[output * width + x] = 1;
-    }
-  }
-  return result;
+  return { radius, targets: targets.slice(0, targetCount), targetIndexOf, validSource, sources: sources.slice(0, sourceCount) };
 }
 
 export function randomField(geometry: PatchGeometry, random: RandomSource): NearestNeighbourField {

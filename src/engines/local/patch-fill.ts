@@ -233,7 +233,8 @@ function blendThinParts(level: FillLevel, diffused: Float32Array, thinWeights: U
  */
 function blendSmoothHoles(level: FillLevel, membrane: Float32Array, smoothWeights: Uint8Array): void {
   const { width, height, color } = level;
-  const smoothHole = Uint8Array.from(smoothWeights, (weight) => (weight > 0 ? 1 : 0));
+  const smoothHole = new Uint8Array(smoothWeights.length);
+  for (let pixel = 0; pixel < smoothHole.length; pixel += 1) smoothHole[pixel] = smoothWeights[pixel] > 0 ? 1 : 0;
   const marched = teleaFill(color, smoothHole, width, height);
   const channel = new Float32Array(width * height);
   for (let component = 0; component < 3; component += 1) {

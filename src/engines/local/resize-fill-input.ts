@@ -19,11 +19,14 @@ export async function resizeRgba(image: RgbaImage, size: ImageSize): Promise<Rgb
 }
 
 export async function resizeEditMask(mask: EditMask, width: number, height: number, size: ImageSize): Promise<EditMask> {
-  const levels = Buffer.from(mask.map((value) => (value === 1 ? 255 : 0)));
+  const levels = Buffer.alloc(mask.length);
+  for (let pixel = 0; pixel < mask.length; pixel += 1) levels[pixel] = mask[pixel] === 1 ? 255 : 0;
   const resized = await sharp(levels, { raw: { width, height, channels: 1 } })
     .resize(size.width, size.height, { fit: 'fill' })
     .extractChannel(0)
     .raw()
     .toBuffer();
-  return Uint8Array.from(resized, (value) => (value > 0 ? 1 : 0));
+  const resizedMask = new Uint8Array(resized.length);
+  for (let pixel = 0; pixel < resizedMask.length; pixel += 1) resizedMask[pixel] = resized[pixel] > 0 ? 1 : 0;
+  return resizedMask;
 }

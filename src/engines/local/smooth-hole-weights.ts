@@ -72,7 +72,7 @@ export function smoothHoleWeights(rgba: Uint8Array, mask: Uint8Array, width: num
     const depthWeight = fade(maxDepth / side, SMALL_HOLE_DEPTH_SHARE, SMALL_HOLE_MAX_DEPTH_SHARE);
     if (depthWeight === 0) continue;
     luminance ??= toLuminance(rgba, mask);
-    ringDistance ??= holeDistance(Uint8Array.from(mask, (value) => 1 - value), width, height);
+    ringDistance ??= holeDistance(invertMask(mask), width, height);
     const detailShare = ringDetailShare(luminance, mask, ringDistance, width, height, {
       left: Math.max(0, left - RING_WIDTH), right: Math.min(width - 1, right + RING_WIDTH),
       top: Math.max(0, top - RING_WIDTH), bottom: Math.min(height - 1, bottom + RING_WIDTH),
@@ -130,4 +130,10 @@ function ringDetailShare(luminance: Float32Array, mask: Uint8Array, ringDistance
   if (count === 0) return 1;
   const variance = squares / count - (sum / count) ** 2;
   return variance <= 0 ? 0 : detail / count / variance;
+}
+
+function invertMask(mask: Uint8Array): Uint8Array {
+  const inverted = new Uint8Array(mask.length);
+  for (let pixel = 0; pixel < mask.length; pixel += 1) inverted[pixel] = 1 - mask[pixel];
+  return inverted;
 }
