@@ -3,8 +3,9 @@
  * one memory, grown as needed and kept for later levels and fills (with the instance that runs
  * on it, here and in the helper thread): a fresh memory per level left its freeing to a garbage
  * collection that an idle helper thread never runs (the server's peak RSS reached 5 GB at 32
- * concurrent 1024² edits). Larger levels get a memory of their own, run on this thread alone
- * and are freed with it, so no thread keeps the memory of the largest image it ever filled.
+ * concurrent 1024² edits). Larger levels run on this thread alone in a memory kept only until
+ * the fill ends (`releaseLargeKernelWorkspace`), grown from level to level, so no thread keeps
+ * the memory of the largest image it ever filled.
  */
 import {
   createKernelMemory, instantiateKernel, KERNEL_PAGE_BYTES, type KernelExports,
@@ -25,10 +26,7 @@ let reused: KernelWorkspace | null = null;
 
 /** A workspace of at least `pages` pages. Its earlier contents are garbage; views made before a call may be detached. */
 export function kernelWorkspace(pages: number): KernelWorkspace {
-  if (pages > REUSED_MEMORY_PAGES) {
-    const memory = createKernelMemory(pages);
-    return { memory, kernel: instantiateKernel(memory), reused: false };
-  }
+  if (pages > REUSED_MEMORY_PAGES) return largeWorkspace(pages);
   if (reused === null) {
     const memory = createKernelMemory(pages, REUSED_MEMORY_PAGES);
     reused = { memory, kernel: instantiateKernel(memory), reused: true };
@@ -36,4 +34,32 @@ export function kernelWorkspace(pages: number): KernelWorkspace {
   const currentPages = reused.memory.buffer.byteLength / KERNEL_PAGE_BYTES;
   if (currentPages < pages) reused.memory.grow(pages - currentPages);
   return reused;
+}
+
+/** Room for growth of a large workspace: the next finer level has about four times the pixels. */
+const LARGE_GROWTH = 5;
+const MAX_PAGES = 65_536;
+
+let large: KernelWorkspace | null = null;
+
+/** One large memory per fill, grown level by level, so two of them are never alive at once. */
+function largeWorkspace(pages: number): KernelWorkspace {
+  const currentPages = large === null ? 0 : large.memory.buffer.byteLength / KERNEL_PAGE_BYTES;
+  if (large !== null && currentPages < pages) {
+    try {
+      large.memory.grow(pages - currentPages);
+    } catch {
+      large = null;
+    }
+  }
+  if (large === null) {
+    const memory = createKernelMemory(pages, Math.min(MAX_PAGES, Math.max(pages, pages * LARGE_GROWTH)));
+    large = { memory, kernel: instantiateKernel(memory), reused: false };
+  }
+  return large;
+}
+
+/** Drops this thread's large workspace (call when a fill ends) for the garbage collector to free. */
+export function releaseLargeKernelWorkspace(): void {
+  large = null;
 }

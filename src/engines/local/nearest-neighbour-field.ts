@@ -75,8 +75,6 @@ function patchGeometryForRadius(level: FillLevel, radius: number, exclusion: Sou
   const dilated = dilateMask(level.hole, width, height, radius);
   const targetIndexOf = new Int32Array(width * height).fill(-1);
   const validSource = new Uint8Array(width * height);
-  const targets = new Int32Array(width * height);
-  const sources = new Int32Array(width * height);
   let targetCount = 0;
   let sourceCount = 0;
   const columnCell = exclusion === null ? null : exclusionCells(width, exclusion.gridSize);
@@ -88,17 +86,24 @@ function patchGeometryForRadius(level: FillLevel, radius: number, exclusion: Sou
       const pixel = y * width + x;
       if (dilated[pixel] === 1) {
         targetIndexOf[pixel] = targetCount;
-        targets[targetCount++] = pixel;
+        targetCount += 1;
       } else if (
         insideRows && x >= radius && x < width - radius &&
         (exclusion === null || columnCell === null || exclusion.excluded[gridRow + columnCell[x]] === 0)
       ) {
         validSource[pixel] = 1;
-        sources[sourceCount++] = pixel;
+        sourceCount += 1;
       }
     }
   }
-  return { radius, targets: targets.slice(0, targetCount), targetIndexOf, validSource, sources: sources.slice(0, sourceCount) };
+  // Exact-size lists (a full-size buffer sliced would double their peak memory on large images).
+  const targets = new Int32Array(targetCount);
+  const sources = new Int32Array(sourceCount);
+  for (let pixel = 0, nextTarget = 0, nextSource = 0; pixel < width * height; pixel += 1) {
+    if (targetIndexOf[pixel] >= 0) targets[nextTarget++] = pixel;
+    else if (validSource[pixel] === 1) sources[nextSource++] = pixel;
+  }
+  return { radius, targets, targetIndexOf, validSource, sources };
 }
 
 export function randomField(geometry: PatchGeometry, random: RandomSource): NearestNeighbourField {

@@ -26,6 +26,7 @@ import { boxMean } from '../../images/metrics/luminance.ts';
 import { cropWindow, findFillWindow, pasteWindow } from './fill-window.ts';
 import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
 import { kernelHelperThread } from './kernel-helper-thread.ts';
+import { releaseLargeKernelWorkspace } from './kernel-workspace.ts';
 import { openLevelKernel } from './patch-kernels.ts';
 import { correctSeam } from './seam-correction.ts';
 import { localDetailShare } from './local-detail-share.ts';
@@ -105,6 +106,14 @@ function iterationsForLevel(level: FillLevel, levelIndex: number, levelCount: nu
  * The same input and seed always give the same bytes.
  */
 export function patchFill(input: PatchFillInput): Uint8Array {
+  try {
+    return fillHoles(input);
+  } finally {
+    releaseLargeKernelWorkspace();
+  }
+}
+
+function fillHoles(input: PatchFillInput): Uint8Array {
   const { rgba, mask, width } = input;
   if (!mask.includes(1)) return new Uint8Array(rgba);
   // Thinness is judged on the whole image, so a crop does not change how a hole is filled.

@@ -76,8 +76,26 @@ export interface KernelLayout {
   readonly pages: number;
 }
 
-/** The buffers of a level of `pixelCount` pixels and `targetCount` targets, 16-byte aligned, from `heapBase`. */
-export function layoutLevel(heapBase: number, pixelCount: number, targetCount: number): KernelLayout {
+/**
+ * The pixel ranges, whole rows, that each part's vote accumulator covers — the rows its
+ * targets' windows reach — as [first0, end0, first1, end1]. Targets are in scan order.
+ */
+export function accumulatorRanges(targets: Int32Array, width: number, height: number, radius: number): number[] {
+  const split = targets.length >> 1;
+  const rowsOf = (first: number, end: number) => {
+    if (end <= first) return [0, 0];
+    const firstRow = Math.max(0, Math.floor(targets[first] / width) - radius);
+    const endRow = Math.min(height, Math.floor(targets[end - 1] / width) + radius + 1);
+    return [firstRow * width, endRow * width];
+  };
+  return [...rowsOf(0, split), ...rowsOf(split, targets.length)];
+}
+
+/**
+ * The buffers of a level of `pixelCount` pixels and `targetCount` targets whose accumulators
+ * cover `accumulatedPixels` pixels in all, 16-byte aligned, from `heapBase`.
+ */
+export function layoutLevel(heapBase: number, pixelCount: number, targetCount: number, accumulatedPixels: number): KernelLayout {
   let next = heapBase;
   const reserve = (bytes: number): number => {
     const at = next;
@@ -96,7 +114,7 @@ export function layoutLevel(heapBase: number, pixelCount: number, targetCount: n
     confidence: reserve(targetCount * 4),
     weights: reserve(targetCount * 4),
     totals: reserve(16),
-    accumulated: reserve(pixelCount * 32),
+    accumulated: reserve(accumulatedPixels * 16),
   };
   return { ...layout, pages: Math.ceil(next / PAGE_BYTES) };
 }

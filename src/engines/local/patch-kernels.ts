@@ -14,7 +14,9 @@
 import type { FillLevel } from './fill-pyramid.ts';
 import type { KernelHelperThread } from './kernel-helper-thread.ts';
 import type { NearestNeighbourField, PatchGeometry } from './nearest-neighbour-field.ts';
-import { kernelHeapBase, layoutArguments, layoutLevel, runPartCommand, type PartCommand } from './patch-kernel-module.ts';
+import {
+  accumulatorRanges, kernelHeapBase, layoutArguments, layoutLevel, runPartCommand, type PartCommand,
+} from './patch-kernel-module.ts';
 import { kernelWorkspace } from './kernel-workspace.ts';
 
 export interface LevelKernel {
@@ -48,7 +50,8 @@ export function openLevelKernel(
   const pixelCount = width * height;
   const targetCount = geometry.targets.length;
   heapBase ??= kernelHeapBase();
-  const layout = layoutLevel(heapBase, pixelCount, targetCount);
+  const ranges = accumulatorRanges(geometry.targets, width, height, geometry.radius);
+  const layout = layoutLevel(heapBase, pixelCount, targetCount, ranges[1] - ranges[0] + ranges[3] - ranges[2]);
   const { memory, kernel, reused } = kernelWorkspace(layout.pages);
   const buffer = memory.buffer;
 
@@ -63,10 +66,10 @@ export function openLevelKernel(
   const confidenceView = new Float32Array(buffer, layout.confidence, targetCount);
   if (confidence === null) confidenceView.fill(1);
   else confidenceView.set(confidence);
-  // Colours travel as RGB floats through the start of the scratch buffer.
-  const colorExchange = new Float32Array(buffer, layout.accumulated, pixelCount * 3);
+  // Colours travel as RGB floats through the start of the colour buffer (expanded in place there).
+  const colorExchange = new Float32Array(buffer, layout.color, pixelCount * 3);
   colorExchange.set(level.color);
-  const levelArguments = [width, height, geometry.radius, targetCount, ...layoutArguments(layout)];
+  const levelArguments = [width, height, geometry.radius, targetCount, ...layoutArguments(layout), ...ranges];
   kernel.setLevel(...levelArguments);
   kernel.loadColors();
 

@@ -19,7 +19,7 @@
  *   the host). Each part accumulates its targets' votes in its own buffer; resolving adds the
  *   two buffers in a fixed order.
  * - `scatterSharp`, `resolveSharp`: the finest level's last step, one best patch per pixel.
- * - `loadColors`, `storeColors`: the host's RGB floats in and out, through `accumulated`.
+ * - `loadColors`, `storeColors`: the host's RGB floats in and out, in place in `color`.
  *
  * Buffers (the host's layout, see patch-kernels.ts):
  *   rgba        u8  × 4 per pixel (+32 bytes of padding): colours for the distances, alpha 0
@@ -34,7 +34,8 @@
  *   confidence  f32 per target: vote weight from the target's place in the hole
  *   weights     f32 per target: scratch
  *   totals      f64 × 2: scratch (each part's sum of per-pixel distances)
- *   accumulated f32 × 4 per pixel, twice (one per part): scratch
+ *   accumulated f32 × 4 per pixel of each part's rows (the rows its targets' windows cover,
+ *               given by the host), part 0's then part 1's: scratch
  */
 
 let width: i32 = 0;
@@ -53,6 +54,11 @@ let confidenceAt: usize = 0;
 let weightsAt: usize = 0;
 let totalsAt: usize = 0;
 let accumulatedAt: usize = 0;
+/** Pixel ranges (whole rows) each part's accumulator covers: [first, end). */
+let accumulatedFirst0: i32 = 0;
+let accumulatedEnd0: i32 = 0;
+let accumulatedFirst1: i32 = 0;
+let accumulatedEnd1: i32 = 0;
 let targetSplit: i32 = 0;
 let randomState: u32 = 0;
 
@@ -68,6 +74,7 @@ export function setLevel(
   levelWidth: i32, levelHeight: i32, patchRadius: i32, levelTargetCount: i32,
   rgba: usize, color: usize, hole: usize, targets: usize, targetIndex: usize, validSource: usize,
   source: usize, distance: usize, confidence: usize, weights: usize, totals: usize, accumulated: usize,
+  firstAccumulated0: i32, endAccumulated0: i32, firstAccumulated1: i32, endAccumulated1: i32,
 ): void {
   width = levelWidth;
   height = levelHeight;
@@ -85,6 +92,10 @@ export function setLevel(
   weightsAt = weights;
   totalsAt = totals;
   accumulatedAt = accumulated;
+  accumulatedFirst0 = firstAccumulated0;
+  accumulatedEnd0 = endAccumulated0;
+  accumulatedFirst1 = firstAccumulated1;
+  accumulatedEnd1 = endAccumulated1;
   targetSplit = levelTargetCount >> 1;
 }
 
@@ -92,21 +103,35 @@ export function setLevel(
 @inline function endTarget(part: i32): i32 { return part == 0 ? targetSplit : targetCount; }
 @inline function firstPixel(part: i32): i32 { return part == 0 ? 0 : (width * height) >> 1; }
 @inline function endPixel(part: i32): i32 { return part == 0 ? (width * height) >> 1 : width * height; }
-@inline function accumulatorOf(part: i32): usize { return accumulatedAt + (<usize>part * <usize>(width * height) << 4); }
+@inline function accumulatedFirst(part: i32): i32 { return part == 0 ? accumulatedFirst0 : accumulatedFirst1; }
+@inline function accumulatedEnd(part: i32): i32 { return part == 0 ? accumulatedEnd0 : accumulatedEnd1; }
+/**
+ * The address of pixel 0's slot in the part's accumulator, so that pixel p's slot is this plus
+ * p × 16 (wrapping arithmetic; only pixels in the part's range are ever addressed).
+ */
+@inline function accumulatedOrigin(part: i32): usize {
+  const base = part == 0 ? accumulatedAt : accumulatedAt + (<usize>(accumulatedEnd0 - accumulatedFirst0) << 4);
+  return base - (<usize>accumulatedFirst(part) << 4);
+}
+@inline function accumulatedSlot(part: i32, pixel: i32): usize { return accumulatedOrigin(part) + (<usize>pixel << 4); }
+@inline function inAccumulated(part: i32, pixel: i32): bool { return pixel >= accumulatedFirst(part) && pixel < accumulatedEnd(part); }
 
-/** The host's RGB floats (3 per pixel, at the start of `accumulated`) become `color` and `rgba`. */
+/**
+ * The host's RGB floats (3 per pixel, at the start of `color`) become `color` (4 per pixel) and
+ * `rgba`, expanded in place from the last pixel, which never overwrites one not yet read.
+ */
 export function loadColors(): void {
-  for (let pixel = 0; pixel < width * height; pixel++) {
-    const from = accumulatedAt + <usize>pixel * 12;
+  for (let pixel = width * height - 1; pixel >= 0; pixel--) {
+    const from = colorAt + <usize>pixel * 12;
     setColor(pixel, load<f32>(from), load<f32>(from, 4), load<f32>(from, 8));
   }
 }
 
-/** `color` back to RGB floats (3 per pixel) at the start of `accumulated`, for the host to copy. */
+/** `color` back to RGB floats (3 per pixel) at its own start, compacted in place from the first pixel. */
 export function storeColors(): void {
   for (let pixel = 0; pixel < width * height; pixel++) {
     const from = colorAt + (<usize>pixel << 4);
-    const to = accumulatedAt + <usize>pixel * 12;
+    const to = colorAt + <usize>pixel * 12;
     store<f32>(to, load<f32>(from));
     store<f32>(to, load<f32>(from, 4), 4);
     store<f32>(to, load<f32>(from, 8), 8);
@@ -305,8 +330,8 @@ export function measureVotes(part: i32): void {
 export function scatterVotes(part: i32, uniform: bool): void {
   const meanDistance = (load<f64>(totalsAt) + load<f64>(totalsAt, 8)) / <f64>max(targetCount, 1);
   const twoSigmaSquared = max(meanDistance, MIN_TWO_SIGMA_SQUARED);
-  const accumulator = accumulatorOf(part);
-  memory.fill(accumulator, 0, <usize>(width * height) << 4);
+  const origin = accumulatedOrigin(part);
+  memory.fill(origin + (<usize>accumulatedFirst(part) << 4), 0, <usize>(accumulatedEnd(part) - accumulatedFirst(part)) << 4);
   for (let index = firstTarget(part); index < endTarget(part); index++) {
     const target = targetAt(index);
     const similarity = uniform ? 1.0 : max(Math.exp(-<f64>load<f32>(weightsAt + (<usize>index << 2)) / twoSigmaSquared), 1e-6);
@@ -323,7 +348,7 @@ export function scatterVotes(part: i32, uniform: bool): void {
       const rowEnd = y * width + lastX;
       for (let pixel = y * width + firstX; pixel <= rowEnd; pixel++) {
         if (!isHole(pixel)) continue;
-        const to = accumulator + (<usize>pixel << 4);
+        const to = origin + (<usize>pixel << 4);
         v128.store(to, f32x4.add(v128.load(to), f32x4.mul(v128.load(colorAt + (<usize>(pixel + offset) << 4)), weights)));
       }
     }
@@ -332,11 +357,11 @@ export function scatterVotes(part: i32, uniform: bool): void {
 
 /** The part's hole pixels become the sum of both accumulators' votes over their weight. */
 export function resolveVotes(part: i32): void {
-  const other = accumulatorOf(1) - accumulatorOf(0);
   for (let pixel = firstPixel(part); pixel < endPixel(part); pixel++) {
     if (!isHole(pixel)) continue;
-    const from = accumulatorOf(0) + (<usize>pixel << 4);
-    const sum = f32x4.add(v128.load(from), v128.load(from + other));
+    let sum = f32x4.splat(0);
+    if (inAccumulated(0, pixel)) sum = f32x4.add(sum, v128.load(accumulatedSlot(0, pixel)));
+    if (inAccumulated(1, pixel)) sum = f32x4.add(sum, v128.load(accumulatedSlot(1, pixel)));
     const weight = f32x4.extract_lane(sum, 3);
     if (weight == 0) continue;
     setColor(pixel, f32x4.extract_lane(sum, 0) / weight, f32x4.extract_lane(sum, 1) / weight, f32x4.extract_lane(sum, 2) / weight);
@@ -364,9 +389,9 @@ export function resolveVotes(part: i32): void {
  * the same final step).
  */
 export function scatterSharp(part: i32): void {
-  const accumulator = accumulatorOf(part);
-  for (let pixel = 0; pixel < width * height; pixel++) {
-    const at = accumulator + (<usize>pixel << 4);
+  const origin = accumulatedOrigin(part);
+  for (let pixel = accumulatedFirst(part); pixel < accumulatedEnd(part); pixel++) {
+    const at = origin + (<usize>pixel << 4);
     store<f32>(at, f32.MAX_VALUE);
     store<i32>(at, -1, 4);
   }
@@ -382,8 +407,9 @@ export function scatterSharp(part: i32): void {
     for (let y = max(0, targetY - radius); y <= lastY; y++) {
       const rowEnd = y * width + lastX;
       for (let pixel = y * width + firstX; pixel <= rowEnd; pixel++) {
-        const at = accumulator + (<usize>pixel << 4);
-        if (!isHole(pixel) || score >= load<f32>(at)) continue;
+        if (!isHole(pixel)) continue;
+        const at = origin + (<usize>pixel << 4);
+        if (score >= load<f32>(at)) continue;
         store<f32>(at, score);
         store<i32>(at, pixel + offset, 4);
       }
@@ -393,13 +419,20 @@ export function scatterSharp(part: i32): void {
 
 /** The part's hole pixels copy the colour of the better of the two parts' best patches (the first part's on a tie). */
 export function resolveSharp(part: i32): void {
-  const other = accumulatorOf(1) - accumulatorOf(0);
   for (let pixel = firstPixel(part); pixel < endPixel(part); pixel++) {
     if (!isHole(pixel)) continue;
-    const at = accumulatorOf(0) + (<usize>pixel << 4);
-    let from = load<i32>(at, 4);
-    const otherFrom = load<i32>(at + other, 4);
-    if (otherFrom >= 0 && (from < 0 || load<f32>(at + other) < load<f32>(at))) from = otherFrom;
+    let from = -1;
+    let best = f32.MAX_VALUE;
+    for (let candidatePart = 0; candidatePart < 2; candidatePart++) {
+      if (!inAccumulated(candidatePart, pixel)) continue;
+      const at = accumulatedSlot(candidatePart, pixel);
+      const candidate = load<i32>(at, 4);
+      // Strictly better only: the first part's wins a tie, as its targets come first in scan order.
+      if (candidate >= 0 && (from < 0 || load<f32>(at) < best)) {
+        from = candidate;
+        best = load<f32>(at);
+      }
+    }
     if (from < 0) continue;
     const color = colorAt + (<usize>from << 4);
     setColor(pixel, load<f32>(color), load<f32>(color, 4), load<f32>(color, 8));
