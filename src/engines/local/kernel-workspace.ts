@@ -11,7 +11,7 @@ import {
   createKernelMemory, instantiateKernel, KERNEL_PAGE_BYTES, type KernelExports,
 } from './patch-kernel-module.ts';
 
-/** Largest reused memory per thread: levels up to about 2.2 megapixels (58 bytes per pixel plus 20 per target). */
+/** Largest reused memory per thread: levels up to about 3.5 megapixels (about 33 bytes per pixel plus 20 per target). */
 const REUSED_MEMORY_BYTES = 128 * 1024 * 1024;
 const REUSED_MEMORY_PAGES = REUSED_MEMORY_BYTES / KERNEL_PAGE_BYTES;
 
