@@ -31,7 +31,11 @@ function serveLevel(message: HelperLevelMessage): void {
   let seen = Atomics.load(integers, ISSUED);
   let kernel: KernelExports | null = null;
   try {
-    if (message.memory !== null) currentKernel = instantiateKernel(message.memory);
+    if (message.memory !== null) {
+      // Never left on the previous memory: the next levels would run there.
+      currentKernel = null;
+      currentKernel = instantiateKernel(message.memory);
+    }
     kernel = currentKernel;
     kernel?.setLevel(...message.level);
   } catch {
