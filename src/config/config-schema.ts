@@ -187,7 +187,7 @@ export const ConfigSchema = Type.Object(
           {
             /** Worker threads for the fill; null: one per core. */
             threads: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Null()], { default: null }),
-            /** Threads a fill may run on: 2 adds a helper thread per worker, used while busy workers leave a core free; 1 never; null: 2 on two or more cores. The output is the same. */
+            /** Threads a fill may run on: 2 adds a helper thread per worker, used while the engine's tasks in flight leave a core free; 1 never; null: 2 on two or more cores. The output is the same. */
             threadsPerFill: Type.Union([Type.Literal(1), Type.Literal(2), Type.Null()], { default: null }),
             /** Jobs waiting beyond the running ones; more get 429 with retry-after. */
             maxQueuedJobs: Type.Integer({ minimum: 0, default: 64 }),

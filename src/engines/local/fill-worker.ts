@@ -19,18 +19,21 @@ export interface FillWorkerData {
   readonly threadsPerFill: 1 | 2;
   /** Cores the pool may use. */
   readonly cores: number;
-  /** One Int32: how many of the pool's workers are filling right now. */
-  readonly busyWorkers: SharedArrayBuffer;
+  /** One Int32, kept by the engine: its fill tasks running or waiting for a worker. */
+  readonly tasksInFlight: SharedArrayBuffer;
 }
 
-const { threadsPerFill, cores, busyWorkers: busyWorkersBuffer } = workerData as FillWorkerData;
-const busyWorkers = new Int32Array(busyWorkersBuffer);
+const { threadsPerFill, cores, tasksInFlight: tasksInFlightBuffer } = workerData as FillWorkerData;
+const tasksInFlight = new Int32Array(tasksInFlightBuffer);
 // The helper thread loads while the worker waits for its first task.
 if (threadsPerFill > 1) kernelHelperThread();
 
-/** Asked before each pyramid level: a helper thread only while the busy workers leave a core for it. */
+/**
+ * Asked before each pyramid level: a helper thread only while the engine's tasks — running and
+ * waiting — leave a core for it (one task on two cores: yes; a second request, or `n` = 2: no).
+ */
 function threadsNow(): 1 | 2 {
-  return threadsPerFill > 1 && 2 * Atomics.load(busyWorkers, 0) <= cores ? 2 : 1;
+  return threadsPerFill > 1 && 2 * Atomics.load(tasksInFlight, 0) <= cores ? 2 : 1;
 }
 
 export interface FillTask {
@@ -58,19 +61,14 @@ export type FillTaskResult =
   | { readonly kind: 'invalid_input'; readonly message: string };
 
 export default async function runFillTask(task: FillTask): Promise<FillTaskResult> {
-  Atomics.add(busyWorkers, 0, 1);
+  let input;
   try {
-    let input;
-    try {
-      input = await readFillInput(task);
-    } catch (error) {
-      if (error instanceof ImageDecodeError || error instanceof FillInputError) return { kind: 'invalid_input', message: error.message };
-      throw error;
-    }
-    return fill(task, input.image, input.mask);
-  } finally {
-    Atomics.sub(busyWorkers, 0, 1);
+    input = await readFillInput(task);
+  } catch (error) {
+    if (error instanceof ImageDecodeError || error instanceof FillInputError) return { kind: 'invalid_input', message: error.message };
+    throw error;
   }
+  return fill(task, input.image, input.mask);
 }
 
 function fill(task: FillTask, image: RgbaImage, mask: EditMask): FillTaskResult {

@@ -37,9 +37,9 @@ export interface LocalFillEngineOptions {
   readonly timeBudgetMs?: number | null;
   /**
    * Threads each fill may run on: 2 (default on two or more cores) adds a helper thread per
-   * worker, used for a pyramid level while the busy workers leave a core free (an edit on an
-   * idle machine takes about 0.6–0.75× the time; a loaded pool runs one thread per fill); 1
-   * never uses one. The output is the same either way.
+   * worker, used for a pyramid level while the engine's tasks in flight leave a core free (an
+   * edit on an idle machine takes about 0.6–0.8× the time; a loaded pool runs one thread per
+   * fill); 1 never uses one. The output is the same either way.
    */
   readonly threadsPerFill?: 1 | 2;
 }
@@ -64,6 +64,8 @@ export class LocalFillEngine implements ImageEngine {
   /** Running plus waiting fill tasks may not exceed this. */
   readonly #taskCapacity: number;
   #tasksInFlight = 0;
+  /** The same count, for the workers to read (fill-worker.ts decides on a helper thread by it). */
+  readonly #sharedTasksInFlight = new Int32Array(new SharedArrayBuffer(4));
   readonly #maxInputPixels: number;
   readonly #timeBudgetMs: number | null;
   readonly #threadsPerFill: 1 | 2;
@@ -92,7 +94,7 @@ export class LocalFillEngine implements ImageEngine {
       workerData: {
         threadsPerFill: this.#threadsPerFill,
         cores: availableParallelism(),
-        busyWorkers: new SharedArrayBuffer(4),
+        tasksInFlight: this.#sharedTasksInFlight.buffer as SharedArrayBuffer,
       } satisfies FillWorkerData,
     });
   }
@@ -154,6 +156,7 @@ export class LocalFillEngine implements ImageEngine {
     const partials = channel === null || streamingJob === null ? null : new PartialImageRelay(channel.port1, streamingJob);
     const startedAt = performance.now();
     this.#tasksInFlight += 1;
+    Atomics.store(this.#sharedTasksInFlight, 0, this.#tasksInFlight);
     try {
       const fullTask: FillTask = { ...task, partialPort: channel?.port2 ?? null };
       const transferList = channel === null ? [] : [channel.port2];
@@ -164,6 +167,7 @@ export class LocalFillEngine implements ImageEngine {
       return { data: Buffer.from(result.rgba.buffer, result.rgba.byteOffset, result.rgba.byteLength), width: result.width, height: result.height };
     } finally {
       this.#tasksInFlight -= 1;
+      Atomics.store(this.#sharedTasksInFlight, 0, this.#tasksInFlight);
       partials?.close();
     }
   }
