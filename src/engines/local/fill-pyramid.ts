@@ -24,7 +24,8 @@ export function createFinestLevel(rgba: Uint8Array, hole: Uint8Array, width: num
     color[pixel * 3 + 1] = rgba[pixel * 4 + 1];
     color[pixel * 3 + 2] = rgba[pixel * 4 + 2];
   }
-  return { width, height, color, hole: hole.slice() };
+  // The hole is shared, not copied: nothing changes a level's hole once made.
+  return { width, height, color, hole };
 }
 
 /** Levels from finest (index 0, the input) to coarsest. */

@@ -27,6 +27,7 @@ import { cropWindow, findFillWindow, pasteWindow } from './fill-window.ts';
 import { FIXED, membraneFill, OUTSIDE, SOLVE } from './membrane-fill.ts';
 import { kernelHelperThread } from './kernel-helper-thread.ts';
 import { releaseLargeKernelWorkspace } from './kernel-workspace.ts';
+import { forgetHoleDistances } from './hole-distance.ts';
 import { openLevelKernel } from './patch-kernels.ts';
 import { correctSeam } from './seam-correction.ts';
 import { localDetailShare } from './local-detail-share.ts';
@@ -110,6 +111,7 @@ export function patchFill(input: PatchFillInput): Uint8Array {
     return fillHoles(input);
   } finally {
     releaseLargeKernelWorkspace();
+    forgetHoleDistances();
   }
 }
 
