@@ -188,3 +188,26 @@ test('two threads (with the helper thread) give the same bytes as one', async ()
   const oneThread = patchFill({ rgba: input, mask, width, height, seed: 4, threads: 1 });
   assert.deepEqual(Buffer.from(twoThreads), Buffer.from(oneThread));
 });
+
+test('a small hole in repetitive surroundings keeps copied pattern pixels instead of a diffused blend', () => {
+  // Diagonal stripes over a gradient: smooth enough for the small-smooth-hole rule, but matched
+  // almost exactly elsewhere, so the copied stripes are right and a diffusion would blur them.
+  const width = 256;
+  const height = 192;
+  const input = paint(width, height, (x, y) => [40 + (Math.floor((x + y) / 10) % 2) * 40, 90 + Math.round((x * 100) / width), 120 + Math.round((y * 100) / height)]);
+  const mask = new Uint8Array(width * height);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) if ((x - Math.min(155, Math.max(95, x))) ** 2 + (y - 95) ** 2 <= 30 * 30) mask[y * width + x] = 1;
+  }
+  const output = patchFill({ rgba: input, mask, width, height, seed: 1 });
+  assertUnmaskedBitExact(input, output, mask);
+  let onStripe = 0;
+  let holePixels = 0;
+  mask.forEach((value, pixel) => {
+    if (value === 0) return;
+    holePixels += 1;
+    const red = output[pixel * 4];
+    if (Math.abs(red - 40) <= 8 || Math.abs(red - 80) <= 8) onStripe += 1;
+  });
+  assert.ok(onStripe / holePixels >= 0.9, `${((100 * onStripe) / holePixels).toFixed(0)} % of the hole at a stripe's level`);
+});

@@ -31,6 +31,7 @@ import { forgetHoleDistances } from './hole-distance.ts';
 import { openLevelKernel } from './patch-kernels.ts';
 import { correctSeam } from './seam-correction.ts';
 import { localDetailShare } from './local-detail-share.ts';
+import { ringMatchError } from './ring-match-error.ts';
 import { smoothHoleWeights } from './smooth-hole-weights.ts';
 import { teleaFill } from './telea-fill.ts';
 import { thinHoleWeights } from './thin-hole-weights.ts';
@@ -183,7 +184,10 @@ function fillWhole(input: PatchFillInput, thinWeights: Uint8Array | null, smooth
     const diffused = thinWeights === null && smoothWeights === null ? null : fillByDiffusion(finest);
     const solved = completeLevels(buildPyramid(finest), random, input);
     if (solved !== null && solved.level === finest) correctSeam(finest, solved.geometry, solved.field);
-    if (diffused !== null && smoothWeights !== null) blendSmoothHoles(finest, diffused, smoothWeights);
+    if (diffused !== null && smoothWeights !== null) {
+      const weights = solved !== null && solved.level === finest ? trustSelfSimilarRings(finest, solved, smoothWeights) : smoothWeights;
+      blendSmoothHoles(finest, diffused, weights);
+    }
     if (diffused !== null && thinWeights !== null) blendThinParts(finest, diffused, thinWeights);
   }
   for (let pixel = 0; pixel < width * height; pixel += 1) {
@@ -216,6 +220,28 @@ function fillByDiffusion(level: FillLevel): Float32Array {
   }
   membraneFill({ width, height, values: color, channels: 3, state });
   return color;
+}
+
+/**
+ * Per-pixel ring match error (ring-match-error.ts) up to which the surroundings of a small smooth
+ * hole count as repetitive and keep the patch fill, fading to the diffusion blend at the max: a
+ * striped gradient matches at 19 (diffused, its stripes came back as a soft blob), the
+ * benchmark's photo boxes at 620–1750.
+ */
+const SELF_SIMILAR_RING_ERROR = 100;
+const UNIQUE_RING_ERROR = 300;
+
+/** The smooth-hole weights, scaled down where the holes' surroundings are repeated elsewhere. */
+function trustSelfSimilarRings(level: FillLevel, solved: SolvedLevel, smoothWeights: Uint8Array): Uint8Array {
+  const near = new Uint8Array(smoothWeights.length);
+  for (let pixel = 0; pixel < near.length; pixel += 1) near[pixel] = smoothWeights[pixel] > 0 ? 1 : 0;
+  const error = ringMatchError(level, solved.geometry, solved.field, near);
+  if (error === null) return smoothWeights;
+  const scale = Math.min(1, Math.max(0, (error - SELF_SIMILAR_RING_ERROR) / (UNIQUE_RING_ERROR - SELF_SIMILAR_RING_ERROR)));
+  if (scale === 1) return smoothWeights;
+  const scaled = new Uint8Array(smoothWeights.length);
+  for (let pixel = 0; pixel < scaled.length; pixel += 1) scaled[pixel] = Math.round(smoothWeights[pixel] * scale);
+  return scaled;
 }
 
 /**
