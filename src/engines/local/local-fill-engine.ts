@@ -21,7 +21,6 @@ import {
 import { encodeImage } from '../../images/encode-image.ts';
 import type { RgbaImage } from '../../images/rgba-image.ts';
 import type { FillTask, FillTaskResult, FillWorkerData, PartialFillMessage } from './fill-worker.ts';
-import { workerExecArgv } from './worker-exec-argv.ts';
 
 export interface LocalFillEngineOptions {
   /** Worker threads running fills; default `os.availableParallelism()`. */
@@ -63,9 +62,8 @@ export class LocalFillEngine implements ImageEngine {
   readonly #threads: number;
   /** Running plus waiting fill tasks may not exceed this. */
   readonly #taskCapacity: number;
-  #tasksInFlight = 0;
-  /** The same count, for the workers to read (fill-worker.ts decides on a helper thread by it). */
-  readonly #sharedTasksInFlight = new Int32Array(new SharedArrayBuffer(4));
+  /** Fill tasks running or waiting; shared so the workers can read it (fill-worker.ts decides on a helper thread by it). */
+  readonly #tasksInFlight = new Int32Array(new SharedArrayBuffer(4));
   readonly #maxInputPixels: number;
   readonly #timeBudgetMs: number | null;
   readonly #threadsPerFill: 1 | 2;
@@ -94,7 +92,7 @@ export class LocalFillEngine implements ImageEngine {
       workerData: {
         threadsPerFill: this.#threadsPerFill,
         cores: availableParallelism(),
-        tasksInFlight: this.#sharedTasksInFlight.buffer as SharedArrayBuffer,
+        tasksInFlight: this.#tasksInFlight.buffer as SharedArrayBuffer,
       } satisfies FillWorkerData,
     });
   }
@@ -103,7 +101,7 @@ export class LocalFillEngine implements ImageEngine {
     throwIfCancelled(job.signal);
     const [first] = job.images;
     if (first === undefined) throw new EngineError('invalid_input', 'the job has no input image', false);
-    if (this.#tasksInFlight + job.n > this.#taskCapacity) throw this.#overloadedError();
+    if (Atomics.load(this.#tasksInFlight, 0) + job.n > this.#taskCapacity) throw this.#overloadedError();
     const deadlineAtMs = this.#timeBudgetMs === null ? null : Date.now() + this.#timeBudgetMs;
     const filled = await this.#fill(job, first.path, deadlineAtMs);
     throwIfCancelled(job.signal);
@@ -155,8 +153,7 @@ export class LocalFillEngine implements ImageEngine {
     const channel = streamingJob === null ? null : new MessageChannel();
     const partials = channel === null || streamingJob === null ? null : new PartialImageRelay(channel.port1, streamingJob);
     const startedAt = performance.now();
-    this.#tasksInFlight += 1;
-    Atomics.store(this.#sharedTasksInFlight, 0, this.#tasksInFlight);
+    Atomics.add(this.#tasksInFlight, 0, 1);
     try {
       const fullTask: FillTask = { ...task, partialPort: channel?.port2 ?? null };
       const transferList = channel === null ? [] : [channel.port2];
@@ -166,8 +163,7 @@ export class LocalFillEngine implements ImageEngine {
       await partials?.drained(result.partialImagesSent);
       return { data: Buffer.from(result.rgba.buffer, result.rgba.byteOffset, result.rgba.byteLength), width: result.width, height: result.height };
     } finally {
-      this.#tasksInFlight -= 1;
-      Atomics.store(this.#sharedTasksInFlight, 0, this.#tasksInFlight);
+      Atomics.sub(this.#tasksInFlight, 0, 1);
       partials?.close();
     }
   }
@@ -238,4 +234,14 @@ function requireInteger(name: string, value: number, minimum: number): void {
   if (!Number.isInteger(value) || value < minimum) {
     throw new RangeError(`LocalFillEngine option ${name} must be an integer >= ${minimum}, got ${value}`);
   }
+}
+
+/**
+ * Worker threads inherit the parent's `execArgv`, which carries tsx when the process runs under
+ * `node --import tsx`; when it was registered another way, register it for the workers too.
+ */
+function workerExecArgv(workerUrl: URL): string[] | undefined {
+  if (!workerUrl.pathname.endsWith('.ts')) return undefined;
+  if (process.execArgv.some((argument) => argument.includes('tsx'))) return undefined;
+  return [...process.execArgv, '--import', 'tsx'];
 }

@@ -55,7 +55,7 @@ export function runPartCommand(kernel: KernelExports, command: PartCommand, part
   }
 }
 
-const PAGE_BYTES = 65_536;
+export const KERNEL_PAGE_BYTES = 65_536;
 /** The 8-bit colour copy is read 32 bytes at a time from a row's first pixel: room past its end. */
 const RGBA_PADDING_BYTES = 32;
 
@@ -116,7 +116,7 @@ export function layoutLevel(heapBase: number, pixelCount: number, targetCount: n
     totals: reserve(16),
     accumulated: reserve(accumulatedPixels * 16),
   };
-  return { ...layout, pages: Math.ceil(next / PAGE_BYTES) };
+  return { ...layout, pages: Math.ceil(next / KERNEL_PAGE_BYTES) };
 }
 
 /** `setLevel`'s arguments after the sizes, in its order. */
@@ -126,8 +126,6 @@ export function layoutArguments(layout: KernelLayout): number[] {
     layout.source, layout.distance, layout.confidence, layout.weights, layout.totals, layout.accumulated,
   ];
 }
-
-export const KERNEL_PAGE_BYTES = PAGE_BYTES;
 
 /** A memory of `pages` pages, growable to `maximumPages`, that a helper thread can share. */
 export function createKernelMemory(pages: number, maximumPages = pages): WebAssembly.Memory {
