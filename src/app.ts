@@ -21,6 +21,7 @@ import { registerModelsRoute } from './http/models-route.ts';
 import { sendApiError, toApiError } from './http/render-api-error.ts';
 import { newRequestId, registerResponseHeaders } from './http/response-headers.ts';
 import { registerResultsRoute } from './http/results-route.ts';
+import { routeAccess } from './http/route-access.ts';
 import { registerWebConsoleRoute } from './http/web-console-route.ts';
 import { apiError } from './openai/error-catalogue.ts';
 import { ServedModels } from './openai/model-directory.ts';
@@ -90,13 +91,10 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   );
 
   app.addHook('onRequest', async (request) => {
-    const url = request.url;
-    const isApi = url.startsWith('/v1/') && !url.startsWith('/v1/results/');
-    // `/admin` itself is the console page (issue 5); its data comes from `/admin/...` with the admin key.
-    const isAdmin = url.startsWith('/admin/');
-    if (!isApi && !isAdmin) return;
+    const access = routeAccess(request.routeOptions.url);
+    if (access === 'public') return;
     request.principal = await authenticate(request);
-    if (isAdmin && request.principal.kind !== 'admin') throw apiError('admin_key_required');
+    if (access === 'admin_key' && request.principal.kind !== 'admin') throw apiError('admin_key_required');
   });
 
   app.get('/health', async () => ({ status: 'ok' }));
