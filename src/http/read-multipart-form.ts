@@ -5,9 +5,9 @@
  * limit, a body over the server's limit, too many parts or a body that takes too long stop
  * the read at once with the matching catalogue error.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile, MultipartValue } from '@fastify/multipart';
@@ -38,6 +38,20 @@ function boundaryOf(contentType: string): string | null {
   return match ? (match[1] ?? match[2]) : null;
 }
 
+/** Resolves when the stream can take more; rejects if it fails or closes first (never hangs). */
+function drained(output: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      output.off('drain', onDrain).off('error', settle).off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onClose = () => settle(new Error('spool file closed while writing'));
+    output.on('drain', onDrain).on('error', settle).on('close', onClose);
+  });
+}
+
 async function spoolFile(
   part: MultipartFile,
   filePath: string,
@@ -45,11 +59,19 @@ async function spoolFile(
   checkBody: () => void,
 ): Promise<{ byteLength: number; header: Buffer }> {
   const output = createWriteStream(filePath, { flags: 'wx' });
+  // The spool's own failures (the open, a write, a write after the client hung up) are handled
+  // here, where they arise: without a listener any one of them would crash the process (issue 9).
+  let outputError: Error | null = null;
+  output.on('error', (error) => {
+    outputError ??= error;
+  });
+  const outputClosed = new Promise<void>((resolve) => output.once('close', () => resolve()));
   const headerChunks: Buffer[] = [];
   let headerLength = 0;
   let byteLength = 0;
   try {
     for await (const chunk of part.file as AsyncIterable<Buffer>) {
+      if (outputError) throw outputError;
       byteLength += chunk.length;
       checkBody();
       if (byteLength >= limit.maxBytes) throw limit.error();
@@ -58,15 +80,17 @@ async function spoolFile(
         headerChunks.push(Buffer.from(slice));
         headerLength += slice.length;
       }
-      if (!output.write(chunk)) await once(output, 'drain');
+      if (!output.write(chunk)) await drained(output);
     }
     if (part.file.truncated) throw limit.error();
-    output.end();
-    await once(output, 'finish');
+    await finished(output.end());
+    if (outputError) throw outputError;
     return { byteLength, header: Buffer.concat(headerChunks) };
   } catch (error) {
     part.file.destroy();
     output.destroy();
+    // The file is closed before the caller removes the spool directory.
+    await outputClosed;
     throw error;
   }
 }
