@@ -148,6 +148,8 @@ export async function readMultipartForm(
     });
     for await (const part of iterator as AsyncIterableIterator<Multipart>) {
       checkBody();
+      // busboy reports a part whose Content-Disposition has no name with `fieldname` undefined.
+      if (!part.fieldname) throw apiError('malformed_multipart');
       const tapped = tap.parts[tapIndex++];
       const hasContentType = tapped?.fieldName === part.fieldname ? tapped.hasContentType : true;
       if (part.type === 'file') {

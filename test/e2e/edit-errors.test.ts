@@ -206,6 +206,18 @@ describe('request-level errors', () => {
     assert.deepEqual(await response.json(), error(
       'The multipart/form-data body could not be parsed: it is malformed or ended early.', 'invalid_request_error', null, 'invalid_multipart'));
   });
+  it('refuses a form part without a name as malformed multipart (issue 9), not as parameter "undefined"', async () => {
+    const boundary = 'pixelgate-nameless';
+    const body = `--${boundary}\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--${boundary}--\r\n`;
+    const response = await fetch(`${server.baseUrl}/v1/images/edits`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), error(
+      'The multipart/form-data body could not be parsed: it is malformed or ended early.', 'invalid_request_error', null, 'invalid_multipart'));
+  });
   it('answers an unknown path in the OpenAI envelope', async () => {
     const response = await fetch(`${server.baseUrl}/v1/nothing-here`, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(response.status, 404);
