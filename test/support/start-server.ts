@@ -15,6 +15,8 @@ export interface RunningServer {
   readonly dataDir: string;
   readonly adminKey: string;
   readonly pid: number;
+  /** The process's exit code once it has exited. */
+  readonly exited: Promise<number | null>;
   /** Everything the process printed to stdout so far. */
   stdout(): string;
   stop(): Promise<void>;
@@ -70,8 +72,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       reject(new Error(`server exited with ${code}\n${stdout}\n${stderr}`));
     });
   });
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     baseUrl,
+    exited,
     dataDir,
     adminKey,
     pid: child.pid!,
