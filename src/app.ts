@@ -21,6 +21,7 @@ import { registerModelsRoute } from './http/models-route.ts';
 import { sendApiError, toApiError } from './http/render-api-error.ts';
 import { newRequestId, registerResponseHeaders } from './http/response-headers.ts';
 import { registerResultsRoute } from './http/results-route.ts';
+import { registerRouteAccess } from './http/route-access.ts';
 import { registerWebConsoleRoute } from './http/web-console-route.ts';
 import { apiError } from './openai/error-catalogue.ts';
 import { ServedModels } from './openai/model-directory.ts';
@@ -89,15 +90,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     sendApiError(apiError('invalid_url', { method: request.method, url: redactedUrl(request.url) ?? '' }), request, reply),
   );
 
-  app.addHook('onRequest', async (request) => {
-    const url = request.url;
-    const isApi = url.startsWith('/v1/') && !url.startsWith('/v1/results/');
-    // `/admin` itself is the console page (issue 5); its data comes from `/admin/...` with the admin key.
-    const isAdmin = url.startsWith('/admin/');
-    if (!isApi && !isAdmin) return;
-    request.principal = await authenticate(request);
-    if (isAdmin && request.principal.kind !== 'admin') throw apiError('admin_key_required');
-  });
+  registerRouteAccess(app, authenticate);
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/openapi.json', async () => openApiDocument);
