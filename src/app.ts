@@ -22,6 +22,7 @@ import { sendApiError, toApiError } from './http/render-api-error.ts';
 import { newRequestId, registerResponseHeaders } from './http/response-headers.ts';
 import { registerResultsRoute } from './http/results-route.ts';
 import { registerRouteAccess } from './http/route-access.ts';
+import { registerShutdownConnections } from './http/shutdown-connections.ts';
 import { registerWebConsoleRoute } from './http/web-console-route.ts';
 import { apiError } from './openai/error-catalogue.ts';
 import { ServedModels } from './openai/model-directory.ts';
@@ -71,6 +72,9 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
     trustProxy: config.server.publicBaseUrl !== null,
+    // Idle sockets close when shutdown begins; busy ones after their answer (shutdown-connections.ts).
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
   });
   await app.register(multipart);
 
@@ -90,6 +94,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     sendApiError(apiError('invalid_url', { method: request.method, url: redactedUrl(request.url) ?? '' }), request, reply),
   );
 
+  registerShutdownConnections(app);
   registerRouteAccess(app, authenticate);
 
   app.get('/health', async () => ({ status: 'ok' }));

@@ -360,6 +360,13 @@ export const errorCatalogue = {
     param: noParam,
     message: () => 'The upstream provider failed while processing your request.',
   }),
+  server_shutting_down: entry({
+    status: 503,
+    type: 'server_error',
+    code: 'server_shutting_down',
+    param: noParam,
+    message: () => 'The server is shutting down and takes no new requests. Please retry the request.',
+  }),
   server_error: entry({
     status: 500,
     type: 'server_error',

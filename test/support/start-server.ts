@@ -15,6 +15,8 @@ export interface RunningServer {
   readonly dataDir: string;
   readonly adminKey: string;
   readonly pid: number;
+  /** Settles with the process's exit code (null when a signal ended it) once it has exited. */
+  readonly exited: Promise<number | null>;
   /** Everything the process printed to stdout so far. */
   stdout(): string;
   stop(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -75,6 +78,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     dataDir,
     adminKey,
     pid: child.pid!,
+    exited,
     stdout: () => stdout,
     async stop() {
       if (child.exitCode === null) {
