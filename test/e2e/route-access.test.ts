@@ -33,6 +33,11 @@ interface ProtectedRoute {
    * caller gets there. Absent: a trailing slash matches no route.
    */
   readonly trailingSlashStatus?: number;
+  /**
+   * A trailing slash reaches other routes only (`/admin/keys/` is `/admin/keys/:id` with an empty
+   * id): everyone gets the 405 listing their methods.
+   */
+  readonly trailingSlashAllows?: string;
 }
 
 interface Spelling {
@@ -70,8 +75,8 @@ const protectedRoutes: readonly ProtectedRoute[] = [
       return { contentType, bytes: body };
     },
   },
-  { method: 'POST', path: '/admin/keys', access: 'admin', successStatus: 201, body: json({ name: 'made-by-probe' }) },
-  { method: 'GET', path: '/admin/keys', access: 'admin', successStatus: 200 },
+  { method: 'POST', path: '/admin/keys', access: 'admin', successStatus: 201, body: json({ name: 'made-by-probe' }), trailingSlashAllows: 'PATCH, DELETE' },
+  { method: 'GET', path: '/admin/keys', access: 'admin', successStatus: 200, trailingSlashAllows: 'PATCH, DELETE' },
   { method: 'PATCH', path: '/admin/keys/:id', access: 'admin', successStatus: 200, body: json({ requests_per_minute: 1000 }) },
   { method: 'POST', path: '/admin/keys/:id/credit', access: 'admin', successStatus: 200, body: json({ amount_usd: 1 }) },
   { method: 'DELETE', path: '/admin/keys/:id', access: 'admin', successStatus: 200, freshKey: true },
@@ -142,7 +147,11 @@ function assertAnswer(response: RawResponse, expectedStatus: number, expectedBod
 }
 
 function expectation(route: ProtectedRoute, caller: Caller, reachesRoute: boolean, requestTarget: string, successStatus: number): [number, string | null] {
-  if (!reachesRoute) return [404, envelope(`Invalid URL (${route.method} ${requestTarget.split('?')[0]})`, null)];
+  const path = requestTarget.split('?')[0];
+  if (!reachesRoute && route.trailingSlashAllows && requestTarget === `${route.path}/`) {
+    return [405, envelope(`Method not allowed (${route.method} ${path}). This URL takes ${route.trailingSlashAllows}.`, 'method_not_allowed')];
+  }
+  if (!reachesRoute) return [404, envelope(`Invalid URL (${route.method} ${path})`, null)];
   if (caller === 'no key') return [401, missingKeyBody];
   if (caller === 'normal key' && route.access === 'admin') return [403, adminRequiredBody];
   return [successStatus, null];

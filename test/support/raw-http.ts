@@ -21,6 +21,8 @@ export interface RawExchangeOptions {
   readonly timeoutMs?: number;
   /** Half-close (FIN) after writing the request; by default the socket stays open for writing. */
   readonly endAfterWrite?: boolean;
+  /** Resolve only when the server closed the connection (`raw` then holds all it sent). */
+  readonly untilClosed?: boolean;
 }
 
 export function parseRawResponse(raw: Buffer, elapsedMs: number): RawResponse | null {
@@ -70,7 +72,7 @@ export function rawExchange(baseUrl: string, request: Buffer | string, options: 
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       const response = parseRawResponse(Buffer.concat(chunks), 0);
-      if (response && response.headers['content-length'] !== undefined) finish(null);
+      if (!options.untilClosed && response && response.headers['content-length'] !== undefined) finish(null);
     });
     socket.on('end', () => finish(null));
     socket.on('close', () => finish(null));

@@ -1,0 +1,32 @@
+/**
+ * `server.bodyTimeoutMs` for the bodies Fastify reads itself (JSON and every other parsed content
+ * type): a body that has not wholly arrived in time — a `Content-Length` larger than what is
+ * sent, a client that stalls — is answered with the `request_timeout` 408 envelope and the
+ * connection is closed after it (render-api-error.ts). Multipart bodies are read by the edits
+ * route, which applies the same limit itself (read-multipart-form.ts), so they pass untouched.
+ *
+ * The body is passed through a stream of our own that the timer can fail without destroying
+ * the socket: destroying the request itself would close the connection before the 408 is written.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { apiError } from '../openai/error-catalogue.ts';
+
+export function registerBodyTimeout(app: FastifyInstance, bodyTimeoutMs: number): void {
+  app.addHook('preParsing', async (request, _reply, payload: Readable) => {
+    if (request.isMultipart() || request.raw.complete) return payload;
+    const timed = new PassThrough();
+    const timer = setTimeout(() => {
+      payload.unpipe(timed);
+      timed.destroy(apiError('request_timeout', { timeoutMs: bodyTimeoutMs }));
+    }, bodyTimeoutMs);
+    timer.unref();
+    const stop = () => clearTimeout(timer);
+    timed.once('end', stop);
+    timed.once('close', stop);
+    payload.once('error', (error) => timed.destroy(error));
+    payload.once('aborted', () => timed.destroy(new Error('the client aborted the request')));
+    payload.pipe(timed);
+    return timed;
+  });
+}
