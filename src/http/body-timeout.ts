@@ -12,10 +12,18 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { apiError } from '../openai/error-catalogue.ts';
 
+/** Methods whose body Fastify never reads (its own list); Node discards such bodies itself. */
+const bodylessMethods = new Set(['GET', 'HEAD', 'TRACE']);
+
 export function registerBodyTimeout(app: FastifyInstance, bodyTimeoutMs: number): void {
-  app.addHook('preParsing', async (request, _reply, payload: Readable) => {
-    if (request.isMultipart() || request.raw.complete) return payload;
+  app.addHook('preParsing', async (request, reply, payload: Readable) => {
+    if (bodylessMethods.has(request.method) || request.raw.complete) return payload;
+    // `request.isMultipart()` is only known after parsing; the multipart parser reads `request.raw`.
+    if (/^\s*multipart\//i.test(request.headers['content-type'] ?? '')) return payload;
     const timed = new PassThrough();
+    // Fastify stops listening once it has refused a body (too large, unknown content type);
+    // a late failure must not become an unhandled 'error'.
+    timed.on('error', () => undefined);
     const timer = setTimeout(() => {
       payload.unpipe(timed);
       timed.destroy(apiError('request_timeout', { timeoutMs: bodyTimeoutMs }));
@@ -24,6 +32,13 @@ export function registerBodyTimeout(app: FastifyInstance, bodyTimeoutMs: number)
     const stop = () => clearTimeout(timer);
     timed.once('end', stop);
     timed.once('close', stop);
+    // Answered before the body was read (refused, or a route that ignores it): let Node discard
+    // the rest, as it would have without this stream.
+    reply.raw.once('close', () => {
+      stop();
+      payload.unpipe(timed);
+      payload.resume();
+    });
     payload.once('error', (error) => timed.destroy(error));
     payload.once('aborted', () => timed.destroy(new Error('the client aborted the request')));
     payload.pipe(timed);

@@ -75,6 +75,19 @@ describe('request timeouts', () => {
     assertTimedOut(response, bodyTimeoutBody, bodyTimeoutMs);
   });
 
+  it('stays up when a body it refused or does not read never arrives', async () => {
+    const tooLarge = await rawExchange(
+      server.baseUrl,
+      `POST /admin/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{`,
+    );
+    assert.equal(tooLarge.status, 413);
+    const unread = await rawExchange(server.baseUrl, 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+    assert.equal(unread.status, 200);
+    await new Promise((resolve) => setTimeout(resolve, bodyTimeoutMs + slackMs));
+    const health = await fetch(`${server.baseUrl}/health`);
+    assert.equal(await health.text(), '{"status":"ok"}');
+  });
+
   it('answers headers that never end with the 408 envelope at the headers timeout', async () => {
     const response = await rawExchange(server.baseUrl, 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n', { untilClosed: true });
     assertTimedOut(
