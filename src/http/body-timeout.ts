@@ -39,8 +39,11 @@ export function registerBodyTimeout(app: FastifyInstance, bodyTimeoutMs: number)
       payload.unpipe(timed);
       payload.resume();
     });
-    payload.once('error', (error) => timed.destroy(error));
-    payload.once('aborted', () => timed.destroy(new Error('the client aborted the request')));
+    // The client went away mid-body: nobody will read the answer, but it is not a server error.
+    const clientGone = () =>
+      timed.destroy(apiError('malformed_http_request', { reason: 'the connection closed before the request body was complete' }));
+    payload.once('error', clientGone);
+    payload.once('aborted', clientGone);
     payload.pipe(timed);
     return timed;
   });

@@ -35,10 +35,11 @@ function parserErrorReason(error: ParserError): string {
       return /content-length/i.test(error.reason ?? '')
         ? 'it has both Transfer-Encoding and Content-Length headers'
         : "its Transfer-Encoding is not 'chunked', the only transfer coding this server accepts";
+    case 'HPE_INVALID_EOF_STATE':
+      return 'the client closed its side of the connection before the request was complete';
     case 'HPE_INVALID_CHUNK_SIZE':
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
     case 'HPE_STRICT':
-    case 'HPE_INVALID_EOF_STATE':
       return 'its chunked body is malformed';
     case 'HPE_INVALID_METHOD':
       return 'its method is not an HTTP method, or bytes follow the end of the previous request body';

@@ -36,7 +36,11 @@ interface Probe {
   readonly body: string;
   /** The connection must be closed after the answer (the parser cannot go on). */
   readonly closes: boolean;
+  /** The client half-closes (FIN) right after sending. */
+  readonly halfCloses?: boolean;
 }
+
+const cutShort = () => notHttp('the client closed its side of the connection before the request was complete');
 
 const probes: readonly Probe[] = [
   {
@@ -131,6 +135,30 @@ const probes: readonly Probe[] = [
     closes: true,
   },
   {
+    name: 'a JSON body cut short by FIN',
+    request: () => `POST /admin/keys HTTP/1.1\r\nHost: x\r\n${admin()}Content-Type: application/json\r\nContent-Length: 30\r\n\r\n{"name":"cut"}`,
+    status: 400,
+    body: cutShort(),
+    closes: true,
+    halfCloses: true,
+  },
+  {
+    name: 'a chunked body cut short by FIN',
+    request: () => `POST /admin/keys HTTP/1.1\r\nHost: x\r\n${admin()}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"nam`,
+    status: 400,
+    body: cutShort(),
+    closes: true,
+    halfCloses: true,
+  },
+  {
+    name: 'headers cut short by FIN',
+    request: () => 'GET /health HTTP/1.1\r\nHost: x\r\n',
+    status: 400,
+    body: cutShort(),
+    closes: true,
+    halfCloses: true,
+  },
+  {
     name: 'an unknown route',
     request: () => 'GET /v2/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
     status: 404,
@@ -149,7 +177,11 @@ const probes: readonly Probe[] = [
 describe('answers outside the routes, in the envelope', () => {
   for (const probe of probes) {
     it(probe.name, async () => {
-      const response = await rawExchange(server.baseUrl, probe.request(), { untilClosed: probe.closes, timeoutMs: 5_000 });
+      const response = await rawExchange(server.baseUrl, probe.request(), {
+        untilClosed: probe.closes,
+        endAfterWrite: probe.halfCloses === true,
+        timeoutMs: 5_000,
+      });
       assertEnvelope(response, probe.status, probe.body, probe.name);
       if (probe.closes) {
         assert.equal(response.headers.connection, 'close', probe.name);
