@@ -16,14 +16,18 @@ import { registerAdminChannelsRoute } from './http/admin-channels-route.ts';
 import { registerAdminKeysRoute } from './http/admin-keys-route.ts';
 import { registerAdminUsageRoute } from './http/admin-usage-route.ts';
 import { createAuthenticator } from './http/authenticate.ts';
+import { registerBodyTimeout } from './http/body-timeout.ts';
+import { createClientErrorHandler } from './http/client-error-handler.ts';
 import { registerEditsRoute } from './http/edits-route.ts';
+import { registerHostHeaderCheck } from './http/host-header-check.ts';
 import { registerModelsRoute } from './http/models-route.ts';
-import { sendApiError, toApiError } from './http/render-api-error.ts';
-import { newRequestId, registerResponseHeaders } from './http/response-headers.ts';
+import { frameworkErrorToApiError, sendApiError, toApiError } from './http/render-api-error.ts';
+import { newRequestId, registerResponseHeaders, setResponseHeaders } from './http/response-headers.ts';
 import { registerResultsRoute } from './http/results-route.ts';
-import { routeAccess } from './http/route-access.ts';
+import { registerRouteAccess } from './http/route-access.ts';
+import { registerShutdownConnections } from './http/shutdown-connections.ts';
+import { sendUnmatchedRoute } from './http/unmatched-route.ts';
 import { registerWebConsoleRoute } from './http/web-console-route.ts';
-import { apiError } from './openai/error-catalogue.ts';
 import { ServedModels } from './openai/model-directory.ts';
 import { buildOpenApiDocument } from './openai/openapi-document.ts';
 import { ChannelRouter } from './routing/channel-router.ts';
@@ -62,15 +66,36 @@ export function defaultLoggerOptions(level: string): FastifyServerOptions['logge
   };
 }
 
+/** Longest path parameter (result key, model id, key id); longer ones get the 414 envelope. */
+const maxParamLength = 100;
+
 export async function createApp(services: AppServices): Promise<FastifyInstance> {
   const { config } = services;
   const clock = services.clock ?? Date.now;
+  const timeouts = {
+    headersTimeoutMs: config.server.headersTimeoutMs,
+    requestTimeoutMs: config.server.headersTimeoutMs + config.server.bodyTimeoutMs,
+  };
   const app = Fastify({
     logger: services.logger ?? defaultLoggerOptions(config.logging.level),
     genReqId: newRequestId,
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
+    maxParamLength,
     trustProxy: config.server.publicBaseUrl !== null,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    // Node's backstop for bodies no route reads; parsed bodies time out in body-timeout.ts.
+    requestTimeout: timeouts.requestTimeoutMs,
+    // Node checks its timeouts this often; its default of 30 s would let them fire that late.
+    http: { headersTimeout: timeouts.headersTimeoutMs, requireHostHeader: false, connectionsCheckingInterval: 250 },
+    clientErrorHandler: createClientErrorHandler(timeouts),
+    frameworkErrors: (error, request, reply) => {
+      setResponseHeaders(request, reply);
+      sendApiError(frameworkErrorToApiError(error, maxParamLength), request, reply);
+    },
+    // Idle sockets close when shutdown begins; busy ones after their answer (shutdown-connections.ts).
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
   });
   await app.register(multipart);
 
@@ -86,16 +111,12 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
 
   registerResponseHeaders(app, clock);
   app.setErrorHandler((error, request, reply) => sendApiError(toApiError(error, request), request, reply));
-  app.setNotFoundHandler((request, reply) =>
-    sendApiError(apiError('invalid_url', { method: request.method, url: redactedUrl(request.url) ?? '' }), request, reply),
-  );
+  app.setNotFoundHandler((request, reply) => sendUnmatchedRoute(app, request, reply));
 
-  app.addHook('onRequest', async (request) => {
-    const access = routeAccess(request.routeOptions.url);
-    if (access === 'public') return;
-    request.principal = await authenticate(request);
-    if (access === 'admin_key' && request.principal.kind !== 'admin') throw apiError('admin_key_required');
-  });
+  registerHostHeaderCheck(app);
+  registerShutdownConnections(app);
+  registerBodyTimeout(app, config.server.bodyTimeoutMs);
+  registerRouteAccess(app, authenticate);
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/openapi.json', async () => openApiDocument);

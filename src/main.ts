@@ -46,13 +46,7 @@ async function main(): Promise<void> {
     clearInterval(sweep);
     const forced = setTimeout(() => process.exit(1), config.server.shutdownGraceMs);
     forced.unref();
-    // Fastify closes the connections idle when closing starts; a keep-alive connection whose
-    // request was still running then becomes idle only after its response, and would hold the
-    // process until the grace timer (issue 9). Close such connections as they fall idle.
-    const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
-    closeIdle.unref();
     await app.close();
-    clearInterval(closeIdle);
     await opened.close();
     process.exit(0);
   };

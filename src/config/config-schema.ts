@@ -100,8 +100,24 @@ export const ConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         /** Base of the result URLs handed to clients, for servers behind a proxy; null: derived from the request's Host. */
         publicBaseUrl: Type.Union([Type.String({ pattern: '^https?://[^\\s]+$' }), Type.Null()], { default: null }),
-        /** A request body must arrive within this time (slow clients get a 408). */
+        /**
+         * A request body must arrive within this time from the end of its headers, whatever its
+         * content type (slow or stalled clients get a 408 and the connection is closed).
+         */
         bodyTimeoutMs: Type.Integer({ minimum: 100, default: 120_000 }),
+        /**
+         * A request's headers must arrive within this time from its first byte (or, on a kept-alive
+         * connection, from the end of the previous answer); then the 408 envelope and close. Node
+         * also ends any request not wholly received within `headersTimeoutMs + bodyTimeoutMs`.
+         */
+        headersTimeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
+        /**
+         * How long an idle kept-alive connection stays open after an answer (advertised in
+         * `Keep-Alive: timeout=`; Node closes the socket 1 s after it). Keep it above the idle
+         * timeout of any load balancer in front (60 s on AWS ALB) so the balancer closes first and
+         * never reuses a socket this server is closing.
+         */
+        keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: 72_000 }),
         /** Largest request body accepted; null: derived from the served models' file limits. */
         maxRequestBytes: Type.Union([Type.Integer({ minimum: 1024 }), Type.Null()], { default: null }),
         /** Most multipart parts in one request. */

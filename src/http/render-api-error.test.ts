@@ -33,7 +33,7 @@ before(async () => {
     signingSecret: Buffer.alloc(32, 1),
     engines: new Map([['stand-in', new StandInEngine()]]),
   });
-  app.get('/v1/boom', async () => {
+  app.get('/v1/boom', { config: { access: 'api_key' } }, async () => {
     throw new TypeError('secret internals at /srv/app.js:12');
   });
   await app.ready();

@@ -39,6 +39,13 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
   return apiError('server_error');
 }
 
+/** Fastify's router refusals (`frameworkErrors`), which reach no route and no error handler. */
+export function frameworkErrorToApiError(error: FastifyError, maxParamLength: number): ApiError {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return apiError('path_segment_too_long', { limit: maxParamLength });
+  if (error.code === 'FST_ERR_BAD_URL') return apiError('malformed_http_request', { reason: 'its path is not valid percent-encoding' });
+  return apiError('malformed_http_request', { reason: 'it could not be routed' });
+}
+
 export function sendApiError(error: ApiError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   // A body we stopped reading must not be drained into the next request on this connection,
   // and the client must still get to read this answer while it is uploading.

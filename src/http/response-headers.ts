@@ -3,7 +3,7 @@
  * `x-request-id: req_<32 hex>`, `openai-processing-ms`, `openai-version`.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const OPENAI_VERSION = '2020-10-01';
 
@@ -11,11 +11,16 @@ export function newRequestId(): string {
   return `req_${randomBytes(16).toString('hex')}`;
 }
 
+/** The headers set on arrival; also for answers given before any hook runs (router refusals). */
+export function setResponseHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  reply.header('openai-version', OPENAI_VERSION);
+}
+
 export function registerResponseHeaders(app: FastifyInstance, clock: () => number): void {
   app.addHook('onRequest', async (request, reply) => {
     request.receivedAtMs = clock();
-    reply.header('x-request-id', request.id);
-    reply.header('openai-version', OPENAI_VERSION);
+    setResponseHeaders(request, reply);
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('openai-processing-ms', String(Math.max(0, Math.round(clock() - (request.receivedAtMs ?? clock())))));

@@ -274,6 +274,42 @@ export const errorCatalogue = {
     param: noParam,
     message: ({ timeoutMs }) => `The request body was not received within ${timeoutMs / 1000} seconds.`,
   }),
+  request_receive_timeout: entry<{ headersTimeoutMs: number; requestTimeoutMs: number }>({
+    status: 408,
+    type: 'invalid_request_error',
+    code: 'request_timeout',
+    param: noParam,
+    message: ({ headersTimeoutMs, requestTimeoutMs }) =>
+      `The request was not received in time: its headers must arrive within ${headersTimeoutMs / 1000} seconds and the whole request within ${requestTimeoutMs / 1000} seconds.`,
+  }),
+  headers_too_large: entry<{ limitBytes: number }>({
+    status: 431,
+    type: 'invalid_request_error',
+    code: 'request_header_fields_too_large',
+    param: noParam,
+    message: ({ limitBytes }) => `The request headers are larger than this server's limit of ${limitBytes / 1024} KB.`,
+  }),
+  malformed_http_request: entry<{ reason: string }>({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_http_request',
+    param: noParam,
+    message: ({ reason }) => `The request is not valid HTTP/1.1: ${reason}.`,
+  }),
+  path_segment_too_long: entry<{ limit: number }>({
+    status: 414,
+    type: 'invalid_request_error',
+    code: 'uri_too_long',
+    param: noParam,
+    message: ({ limit }) => `A segment of the request path is longer than this server's limit of ${limit} characters.`,
+  }),
+  method_not_allowed: entry<{ method: string; url: string; allowed: readonly string[] }>({
+    status: 405,
+    type: 'invalid_request_error',
+    code: 'method_not_allowed',
+    param: noParam,
+    message: ({ method, url, allowed }) => `Method not allowed (${method} ${url}). This URL takes ${allowed.join(', ')}.`,
+  }),
   model_not_found: entry<{ model: string }>({
     status: 404,
     type: 'invalid_request_error',
@@ -359,6 +395,13 @@ export const errorCatalogue = {
     code: 'upstream_failed',
     param: noParam,
     message: () => 'The upstream provider failed while processing your request.',
+  }),
+  server_shutting_down: entry({
+    status: 503,
+    type: 'server_error',
+    code: 'server_shutting_down',
+    param: noParam,
+    message: () => 'The server is shutting down and takes no new requests. Please retry the request.',
   }),
   server_error: entry({
     status: 500,

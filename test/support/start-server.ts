@@ -15,7 +15,7 @@ export interface RunningServer {
   readonly dataDir: string;
   readonly adminKey: string;
   readonly pid: number;
-  /** The process's exit code once it has exited. */
+  /** Settles with the process's exit code (null when a signal ended it) once it has exited. */
   readonly exited: Promise<number | null>;
   /** Everything the process printed to stdout so far. */
   stdout(): string;
@@ -53,6 +53,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -72,16 +73,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       reject(new Error(`server exited with ${code}\n${stdout}\n${stderr}`));
     });
   });
-  const exited = new Promise<number | null>((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
   return {
     baseUrl,
-    exited,
     dataDir,
     adminKey,
     pid: child.pid!,
+    exited,
     stdout: () => stdout,
     async stop() {
       if (child.exitCode === null) {
