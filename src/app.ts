@@ -27,6 +27,7 @@ import { registerResultsRoute } from './http/results-route.ts';
 import { registerRouteAccess } from './http/route-access.ts';
 import { registerShutdownConnections } from './http/shutdown-connections.ts';
 import { sendUnmatchedRoute } from './http/unmatched-route.ts';
+import { urlWithoutQuery } from './http/url-without-query.ts';
 import { registerWebConsoleRoute } from './http/web-console-route.ts';
 import { ServedModels } from './openai/model-directory.ts';
 import { buildOpenApiDocument } from './openai/openapi-document.ts';
@@ -51,17 +52,12 @@ export interface AppServices {
 
 export const PIXELGATE_VERSION = '0.1.0';
 
-/** Strips query strings (they carry result signatures) from logged URLs. */
-function redactedUrl(url: string | undefined): string | undefined {
-  return url?.split('?')[0];
-}
-
 export function defaultLoggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
     redact: ['req.headers.authorization', 'req.headers.cookie'],
     serializers: {
-      req: (request: { method: string; url: string; id: string }) => ({ method: request.method, url: redactedUrl(request.url), id: request.id }),
+      req: (request: { method: string; url: string; id: string }) => ({ method: request.method, url: urlWithoutQuery(request.url), id: request.id }),
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Usage for the admin API (admin key only, checked by the `/admin` auth hook):
+ * Usage for the admin API (admin key only, declared in route-access.ts):
  *  - `GET /admin/usage/summary?from=<ISO>&to=<ISO>&group_by=day|model|key` — totals per group
  *    over `[from, to)`; `from` defaults to 30 days before `to`, `to` to now.
  *  - `GET /admin/usage/requests?limit=50&key_id=&model=` — the latest edits, newest first.

@@ -9,9 +9,10 @@
  * the route itself (which wins). A route with no declaration is refused (default deny): it
  * answers like an unknown URL and the refusal is logged naming the route.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { apiError } from '../openai/error-catalogue.ts';
 import type { Authenticate } from './authenticate.ts';
+import { urlWithoutQuery } from './url-without-query.ts';
 
 /** `public`: anyone; `api_key`: any active key or the admin key; `admin`: the admin key only. */
 export type RouteAccess = 'public' | 'api_key' | 'admin';
@@ -57,10 +58,6 @@ export function declaredRouteAccess(method: string, url: string, configured: Rou
   return null;
 }
 
-function redactedPath(request: FastifyRequest): string {
-  return request.url.split('?')[0];
-}
-
 /**
  * Resolves each route's access as it is registered (logging, at boot, any route without a
  * declaration) and checks it in an `onRequest` hook. Requests that matched no route go on to
@@ -81,7 +78,7 @@ export function registerRouteAccess(app: FastifyInstance, authenticate: Authenti
     const access = declaredRouteAccess(request.method, url ?? '', config.access);
     if (access === null) {
       request.log.error({ route: `${request.method} ${url}` }, 'route has no access declaration; refused');
-      throw apiError('invalid_url', { method: request.method, url: redactedPath(request) });
+      throw apiError('invalid_url', { method: request.method, url: urlWithoutQuery(request.url) });
     }
     if (access === 'public') return;
     request.principal = await authenticate(request);

@@ -6,11 +6,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { apiError } from '../openai/error-catalogue.ts';
 import { sendApiError } from './render-api-error.ts';
+import { urlWithoutQuery } from './url-without-query.ts';
 
 const routableMethods: readonly HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 export function sendUnmatchedRoute(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const path = request.url.split('?')[0];
+  const path = urlWithoutQuery(request.url);
   // A route that matched may still call the not-found handler (a static file that is missing).
   const matchedItsOwnRoute = app.findRoute({ method: request.method as HTTPMethods, url: path }) !== null;
   const allowed = matchedItsOwnRoute
