@@ -121,7 +121,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     models,
     router,
     accounting: services.usageLedger
-      ? { ledger: services.usageLedger, billing: new EditBilling(services.usageLedger, new PriceTable(config.billing), clock), admission: new KeyAdmission(clock) }
+      ? { ledger: services.usageLedger, billing: new EditBilling(services.usageLedger, new PriceTable(config.billing), clock, app.log), admission: new KeyAdmission(clock) }
       : null,
     publisher: new ResultPublisher(services.blobStore, services.signingSecret, config.results.urlTtlSeconds, clock),
     uploadsDirectory: path.join(config.dataDir, 'tmp', 'uploads'),

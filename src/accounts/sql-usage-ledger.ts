@@ -81,20 +81,14 @@ export class SqlUsageLedger implements UsageLedger {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Idempotent by request id: the record is inserted first (nothing happens on a conflict), and
+   * the balances move only when this call inserted it, so a retried settlement is never applied
+   * twice.
+   */
   async finish(reservedMicroUsd: number, record: UsageRecord): Promise<void> {
     await this.#database.db.transaction().execute(async (transaction) => {
-      if (record.keyId !== null) {
-        await transaction
-          .updateTable('api_keys')
-          .set({
-            reserved_micro_usd: sql`reserved_micro_usd - ${reservedMicroUsd}`,
-            credit_micro_usd: sql`credit_micro_usd - ${record.costMicroUsd}`,
-            spent_micro_usd: sql`spent_micro_usd + ${record.costMicroUsd}`,
-          })
-          .where('id', '=', record.keyId)
-          .execute();
-      }
-      await transaction
+      const inserted = await transaction
         .insertInto('usage_records')
         .values({
           request_id: record.requestId,
@@ -112,6 +106,17 @@ export class SqlUsageLedger implements UsageLedger {
           cost_micro_usd: record.costMicroUsd,
           created_at_ms: record.createdAtMs,
         })
+        .onConflict((conflict) => conflict.column('request_id').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0 || record.keyId === null) return;
+      await transaction
+        .updateTable('api_keys')
+        .set({
+          reserved_micro_usd: sql`reserved_micro_usd - ${reservedMicroUsd}`,
+          credit_micro_usd: sql`credit_micro_usd - ${record.costMicroUsd}`,
+          spent_micro_usd: sql`spent_micro_usd + ${record.costMicroUsd}`,
+        })
+        .where('id', '=', record.keyId)
         .execute();
     });
   }
@@ -133,6 +138,8 @@ export class SqlUsageLedger implements UsageLedger {
         sql<number>`sum(case when usage_records.status = 'succeeded' then 1 else 0 end)`.as('succeeded'),
         sql<number>`sum(usage_records.images)`.as('images'),
         sql<number>`sum(usage_records.cost_micro_usd)`.as('cost'),
+        sql<number>`sum(usage_records.input_tokens)`.as('input_tokens'),
+        sql<number>`sum(usage_records.output_tokens)`.as('output_tokens'),
       ])
       .where('usage_records.created_at_ms', '>=', query.fromMs)
       .where('usage_records.created_at_ms', '<', query.toMs)
@@ -150,6 +157,8 @@ export class SqlUsageLedger implements UsageLedger {
         failed: edits - succeeded,
         images: Number(row.images),
         costMicroUsd: Number(row.cost),
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
       };
     });
   }

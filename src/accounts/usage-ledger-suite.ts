@@ -84,9 +84,11 @@ export function defineUsageLedgerSuite(open: OpenKeyStoreFixture): void {
       await ledger.finish(300_000, record({ requestId: 'req_2', keyId: key.id, status: 'failed', httpStatus: 503, costMicroUsd: 0 }));
       const account = await ledger.account(key.id);
       assert.deepEqual([account?.creditMicroUsd, account?.reservedMicroUsd, account?.spentMicroUsd], [750_000, 0, 250_000]);
-      // The same request id twice is refused by the primary key, and nothing is charged for it.
-      await assert.rejects(ledger.finish(0, record({ requestId: 'req_1', keyId: key.id, costMicroUsd: 5 })));
-      assert.equal((await ledger.account(key.id))?.spentMicroUsd, 250_000);
+      // A retried settlement (same request id) changes nothing: no second charge, no second release.
+      await ledger.finish(400_000, record({ requestId: 'req_1', keyId: key.id, costMicroUsd: 250_000 }));
+      const after = await ledger.account(key.id);
+      assert.deepEqual([after?.creditMicroUsd, after?.reservedMicroUsd, after?.spentMicroUsd], [750_000, 0, 250_000]);
+      assert.equal((await ledger.recentRequests({ limit: 10, keyId: key.id })).length, 2);
     }));
 
   test('summaries by day, model and key; recent requests newest first with filters', () =>
@@ -94,13 +96,13 @@ export function defineUsageLedgerSuite(open: OpenKeyStoreFixture): void {
       const { record: alice } = await keys.create({ name: 'alice' });
       const day1 = Date.UTC(2026, 10, 24, 23, 59);
       const day2 = Date.UTC(2026, 10, 25, 0, 1);
-      await ledger.finish(0, record({ requestId: 'req_a', keyId: alice.id, model: 'dall-e-2', images: 2, costMicroUsd: 40_000, createdAtMs: day1 }));
-      await ledger.finish(0, record({ requestId: 'req_b', keyId: alice.id, model: 'gpt-image-1', costMicroUsd: 70_000, createdAtMs: day2 }));
+      await ledger.finish(0, record({ requestId: 'req_a', keyId: alice.id, model: 'dall-e-2', images: 2, costMicroUsd: 40_000, inputTokens: 300, outputTokens: 4_000, createdAtMs: day1 }));
+      await ledger.finish(0, record({ requestId: 'req_b', keyId: alice.id, model: 'gpt-image-1', costMicroUsd: 70_000, inputTokens: 50, outputTokens: 1_000, createdAtMs: day2 }));
       await ledger.finish(0, record({ requestId: 'req_c', keyId: null, model: 'gpt-image-1', status: 'failed', httpStatus: 400, images: 0, createdAtMs: day2 + 1 }));
       const range = { fromMs: Date.UTC(2026, 10, 24), toMs: Date.UTC(2026, 10, 26) };
       assert.deepEqual(await ledger.summary({ ...range, groupBy: 'day' }), [
-        { group: '2026-11-24', keyName: 'alice', edits: 1, succeeded: 1, failed: 0, images: 2, costMicroUsd: 40_000 },
-        { group: '2026-11-25', keyName: 'alice', edits: 2, succeeded: 1, failed: 1, images: 1, costMicroUsd: 70_000 },
+        { group: '2026-11-24', keyName: 'alice', edits: 1, succeeded: 1, failed: 0, images: 2, costMicroUsd: 40_000, inputTokens: 300, outputTokens: 4_000 },
+        { group: '2026-11-25', keyName: 'alice', edits: 2, succeeded: 1, failed: 1, images: 1, costMicroUsd: 70_000, inputTokens: 50, outputTokens: 1_000 },
       ]);
       assert.deepEqual(
         (await ledger.summary({ ...range, groupBy: 'model' })).map((row) => [row.group, row.edits, row.costMicroUsd]),

@@ -22,7 +22,8 @@ export interface KeyAccount {
   readonly spentMicroUsd: number;
 }
 
-export type UsageStatus = 'succeeded' | 'failed';
+/** `client_closed`: the client went away before the answer (recorded with HTTP status 499). */
+export type UsageStatus = 'succeeded' | 'failed' | 'client_closed';
 
 export interface UsageRecord {
   readonly requestId: string;
@@ -58,6 +59,9 @@ export interface UsageSummaryRow {
   readonly failed: number;
   readonly images: number;
   readonly costMicroUsd: number;
+  /** Token totals as the upstreams reported them (0 for per-image and built-in edits). */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
 }
 
 export interface LimitsPatch {
@@ -78,7 +82,7 @@ export interface UsageLedger {
   topUp(keyId: string, amountMicroUsd: number): Promise<boolean>;
   /** Holds `amountMicroUsd` of the key's credit; false when credit left minus held is smaller. */
   reserve(keyId: string, amountMicroUsd: number): Promise<boolean>;
-  /** Settles `record.costMicroUsd`, returns `reservedMicroUsd` and writes the record, atomically. */
+  /** Settles `record.costMicroUsd`, returns `reservedMicroUsd` and writes the record, atomically; a second call for the same request id changes nothing. */
   finish(reservedMicroUsd: number, record: UsageRecord): Promise<void>;
   summary(query: { fromMs: number; toMs: number; groupBy: UsageGroupBy }): Promise<UsageSummaryRow[]>;
   /** Newest first. */

@@ -4,7 +4,7 @@
  * the reservation and write the usage record — once per edit, whatever happened, so a failed
  * or failed-over edit is never charged and no edit is charged twice. Refusals are values.
  */
-import type { KeyAccount, UsageLedger, UsageStatus } from '../accounts/usage-ledger.ts';
+import type { KeyAccount, UsageLedger, UsageRecord, UsageStatus } from '../accounts/usage-ledger.ts';
 import type { EditResult } from '../engines/engine.ts';
 import type { EditRequest } from '../openai/parse-edit-request.ts';
 import type { PriceTable } from './price-table.ts';
@@ -27,15 +27,39 @@ export interface EditEnding {
   readonly result: EditResult | null;
 }
 
+/** Where a settlement that could not be written is reported (never with image bytes or keys). */
+export interface SettlementLog {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** Delays between retries of a settlement whose write failed: about 20 minutes in all. */
+const settlementRetryDelaysMs = [200, 1_000, 5_000, 15_000, 60_000, 120_000, 300_000, 300_000, 300_000, 300_000];
+
 export class EditBilling {
   readonly #ledger: UsageLedger;
   readonly #prices: PriceTable;
   readonly #clock: () => number;
+  readonly #log: SettlementLog | null;
+  readonly #retryDelaysMs: readonly number[];
+  readonly #pending = new Set<Promise<void>>();
 
-  constructor(ledger: UsageLedger, prices: PriceTable, clock: () => number) {
+  constructor(ledger: UsageLedger, prices: PriceTable, clock: () => number, log: SettlementLog | null = null, retryDelaysMs: readonly number[] = settlementRetryDelaysMs) {
     this.#ledger = ledger;
     this.#prices = prices;
     this.#clock = clock;
+    this.#log = log;
+    this.#retryDelaysMs = retryDelaysMs;
+  }
+
+  /** Settlements still being retried in the background. */
+  get pendingSettlements(): number {
+    return this.#pending.size;
+  }
+
+  /** Resolves when every settlement being retried has been written or given up on. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
   /** `account` is null for the admin key: no limits, nothing reserved, usage still recorded. */
@@ -59,7 +83,12 @@ export class EditBilling {
     return { kind: 'open', keyId: account.keyId, reservedMicroUsd: estimate };
   }
 
-  /** Settles and records; returns the cost charged in micro-dollars. */
+  /**
+   * Settles and records; returns the cost charged in micro-dollars. Never throws for a failed
+   * write: the edit's answer (often a result the upstream was paid for) must still reach the
+   * client, so the settlement is retried in the background — the ledger's `finish` is
+   * idempotent by request id — until it is written, and the reservation released with it.
+   */
   async close(charge: OpenCharge, ending: EditEnding): Promise<number> {
     const { result, request } = ending;
     const succeeded = ending.status === 'succeeded' && result !== null;
@@ -75,7 +104,7 @@ export class EditBilling {
           })
         : 0;
     const usage = succeeded ? result.usage : null;
-    await this.#ledger.finish(charge.reservedMicroUsd, {
+    const record: UsageRecord = {
       requestId: ending.requestId,
       keyId: charge.keyId,
       model: request.model.id,
@@ -90,7 +119,34 @@ export class EditBilling {
       imageTokens: usage?.input_tokens_details.image_tokens ?? 0,
       costMicroUsd: cost,
       createdAtMs: this.#clock(),
-    });
+    };
+    try {
+      await this.#ledger.finish(charge.reservedMicroUsd, record);
+    } catch (error) {
+      this.#log?.warn({ requestId: record.requestId, err: error }, 'usage record not written; retrying in the background');
+      this.#retryInBackground(charge.reservedMicroUsd, record);
+    }
     return cost;
+  }
+
+  #retryInBackground(reservedMicroUsd: number, record: UsageRecord): void {
+    const retry = (async () => {
+      for (const delayMs of this.#retryDelaysMs) {
+        await new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
+        try {
+          await this.#ledger.finish(reservedMicroUsd, record);
+          this.#log?.warn({ requestId: record.requestId }, 'usage record written after a retry');
+          return;
+        } catch {
+          // keep trying until the delays run out
+        }
+      }
+      this.#log?.error(
+        { requestId: record.requestId, keyId: record.keyId, costMicroUsd: record.costMicroUsd, reservedMicroUsd },
+        'usage record could not be written; settle it by hand',
+      );
+    })();
+    this.#pending.add(retry);
+    void retry.finally(() => this.#pending.delete(retry));
   }
 }

@@ -70,7 +70,7 @@ export function registerUsageCommand(program: Command, context: UsageCliContext)
       const fromMs = instant(options.from, '--from', toMs - 30 * dayMs);
       const rows = await withLedger((ledger) => ledger.summary({ fromMs, toMs, groupBy: options.groupBy as UsageGroupBy }));
       if (rows.length === 0) return context.output('No usage in this range.\n');
-      const headers = [options.groupBy.toUpperCase(), ...(options.groupBy === 'key' ? ['NAME'] : []), 'EDITS', 'SUCCEEDED', 'FAILED', 'IMAGES', 'COST USD'];
+      const headers = [options.groupBy.toUpperCase(), ...(options.groupBy === 'key' ? ['NAME'] : []), 'EDITS', 'SUCCEEDED', 'FAILED', 'IMAGES', 'IN TOKENS', 'OUT TOKENS', 'COST USD'];
       context.output(
         formatTable(
           headers,
@@ -81,6 +81,8 @@ export function registerUsageCommand(program: Command, context: UsageCliContext)
             String(row.succeeded),
             String(row.failed),
             String(row.images),
+            String(row.inputTokens),
+            String(row.outputTokens),
             dollars(row.costMicroUsd),
           ]),
         ),
@@ -100,7 +102,7 @@ export function registerUsageCommand(program: Command, context: UsageCliContext)
       if (rows.length === 0) return context.output('No edits recorded.\n');
       context.output(
         formatTable(
-          ['REQUEST', 'CREATED', 'KEY', 'MODEL', 'CHANNEL', 'STATUS', 'HTTP', 'MS', 'IMAGES', 'COST USD'],
+          ['REQUEST', 'CREATED', 'KEY', 'MODEL', 'CHANNEL', 'STATUS', 'HTTP', 'MS', 'IMAGES', 'IN TOKENS', 'TEXT', 'IMAGE', 'OUT TOKENS', 'COST USD'],
           rows.map((row) => [
             row.requestId,
             new Date(row.createdAtMs).toISOString(),
@@ -111,6 +113,10 @@ export function registerUsageCommand(program: Command, context: UsageCliContext)
             String(row.httpStatus),
             String(row.latencyMs),
             String(row.images),
+            String(row.inputTokens),
+            String(row.textTokens),
+            String(row.imageTokens),
+            String(row.outputTokens),
             dollars(row.costMicroUsd),
           ]),
         ),

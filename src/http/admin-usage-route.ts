@@ -39,6 +39,8 @@ export function registerAdminUsageRoute(app: FastifyInstance, ledger: UsageLedge
         succeeded: row.succeeded,
         failed: row.failed,
         images: row.images,
+        input_tokens: row.inputTokens,
+        output_tokens: row.outputTokens,
         cost_usd: microToUsd(row.costMicroUsd),
       })),
     };
@@ -65,6 +67,10 @@ export function registerAdminUsageRoute(app: FastifyInstance, ledger: UsageLedge
         http_status: row.httpStatus,
         latency_ms: row.latencyMs,
         images: row.images,
+        // As the upstream reported them, to reconcile against its bill (OpenAI's usage shape).
+        input_tokens: row.inputTokens,
+        output_tokens: row.outputTokens,
+        input_tokens_details: { text_tokens: row.textTokens, image_tokens: row.imageTokens },
         cost_usd: microToUsd(row.costMicroUsd),
       })),
     };

@@ -133,12 +133,14 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
       const finish = async (routed: RoutedEditResult | null, failure: ApiError | null, error: unknown) => {
         if (routed && routed.attempts.length > 1) request.log.warn({ attempts: routed.attempts }, 'edit served after failover');
         if (!charge || !accounting) return;
+        const clientGone = controller.signal.aborted;
         await accounting.billing.close(charge, {
           requestId: request.id,
           request: editRequest,
           channel: routed ? { name: routed.channel.name, builtIn: routed.channel.builtIn } : failedChannelOf(error),
-          status: failure ? 'failed' : 'succeeded',
-          httpStatus: failure ? failure.status : 200,
+          // A client that went away is not a server error: recorded as 499, nothing charged.
+          status: failure ? (clientGone ? 'client_closed' : 'failed') : 'succeeded',
+          httpStatus: failure ? (clientGone ? 499 : failure.status) : 200,
           latencyMs: options.clock() - startedAtMs,
           result: routed?.result ?? null,
         });

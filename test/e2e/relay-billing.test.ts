@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
+import { fakeUsage, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { opaquePng } from '../support/images.ts';
 import { buildMultipart, postEdit, type TestPart } from '../support/multipart.ts';
 import { startServer, type RunningServer } from '../support/start-server.ts';
@@ -188,7 +188,12 @@ describe('billing ledger under injected faults', () => {
         ['stand-in', 'succeeded', 200, 3000],
       ],
     );
-    assert.deepEqual(Object.keys(records[0]), ['request_id', 'created_at', 'key_id', 'key_name', 'model', 'channel', 'status', 'http_status', 'latency_ms', 'images', 'cost_usd']);
+    assert.deepEqual(Object.keys(records[0]), ['request_id', 'created_at', 'key_id', 'key_name', 'model', 'channel', 'status', 'http_status', 'latency_ms', 'images', 'input_tokens', 'output_tokens', 'input_tokens_details', 'cost_usd']);
+    // Token counts as the upstream reported them, so an operator can reconcile against its bill.
+    assert.deepEqual(
+      [records.at(-1).input_tokens, records.at(-1).output_tokens, records.at(-1).input_tokens_details],
+      [fakeUsage.input_tokens, fakeUsage.output_tokens, fakeUsage.input_tokens_details],
+    );
     const key = (await admin('GET', '/admin/keys')).json.data.find((candidate: { id: string }) => candidate.id === json.id);
     const settled = records.reduce((total: number, record: { cost_usd: number }) => total + micro(record.cost_usd), 0);
     assert.equal(micro(key.spent_usd), settled);
@@ -197,7 +202,18 @@ describe('billing ledger under injected faults', () => {
 
     const byKey = (await admin('GET', `/admin/usage/summary?group_by=key&from=2000-01-01T00:00:00Z`)).json;
     const ledgerRow = byKey.data.find((row: { group: string }) => row.group === json.id);
-    assert.deepEqual(ledgerRow, { group: json.id, key_name: 'ledger', edits: 7, succeeded: 4, failed: 3, images: 6, cost_usd: settled / 1_000_000 });
+    const sum = (field: 'input_tokens' | 'output_tokens') => records.reduce((total: number, record: Record<string, number>) => total + record[field], 0);
+    assert.deepEqual(ledgerRow, {
+      group: json.id,
+      key_name: 'ledger',
+      edits: 7,
+      succeeded: 4,
+      failed: 3,
+      images: 6,
+      input_tokens: sum('input_tokens'),
+      output_tokens: sum('output_tokens'),
+      cost_usd: settled / 1_000_000,
+    });
     const byModel = (await admin('GET', '/admin/usage/summary?group_by=model')).json;
     assert.equal(byModel.object, 'list');
     assert.equal(byModel.group_by, 'model');

@@ -129,7 +129,9 @@ describe('admin page', () => {
       await requestRow.waitFor();
       assert.equal(await requestRow.locator('td').nth(2).innerText(), 'pixelgate-fill');
       assert.match(await requestRow.locator('td').nth(4).innerText(), /succeeded\s*200/);
-      assert.match(await requestRow.locator('td').nth(8).innerText(), /^req_[0-9a-f]{32}$/);
+      assert.match(await requestRow.locator('td').nth(7).innerText(), /^\d+$/, 'tokens in');
+      assert.match(await requestRow.locator('td').nth(8).innerText(), /^\d+$/, 'tokens out');
+      assert.match(await requestRow.locator('td').nth(10).innerText(), /^req_[0-9a-f]{32}$/);
       assert.equal(await page.locator('#usage-charts figure').count(), 6);
       assert.match((await page.locator('#usage-charts svg').nth(4).getAttribute('aria-label'))!, /^Edits per key: console-created: 1$/);
       assert.equal(await row.locator('td').nth(6).innerText(), 'unlimited');

@@ -113,12 +113,18 @@ export class AdminUsagePanel {
           element('td', {}, [element('span', {}, [badge(String(request.status)), element('span', { text: request.http_status ? ` ${request.http_status}` : '' })])]),
           element('td', { text: formatMilliseconds(request.latency_ms), className: 'number' }),
           element('td', { text: formatCount(request.images), className: 'number' }),
+          element('td', {
+            text: formatCount(request.input_tokens ?? 0),
+            className: 'number',
+            attributes: { title: `text ${request.input_tokens_details?.text_tokens ?? 0}, image ${request.input_tokens_details?.image_tokens ?? 0}` },
+          }),
+          element('td', { text: formatCount(request.output_tokens ?? 0), className: 'number' }),
           element('td', { text: formatUsd(request.cost_usd), className: 'number' }),
           element('td', {}, [element('code', { text: request.request_id })]),
         ]),
       ),
     );
-    if (requests.length === 0) body.append(element('tr', {}, [element('td', { text: 'No requests yet.', attributes: { colspan: '9' } })]));
+    if (requests.length === 0) body.append(element('tr', {}, [element('td', { text: 'No requests yet.', attributes: { colspan: '11' } })]));
     labelCellsWithHeaders(this.requestsTable);
   }
 }
