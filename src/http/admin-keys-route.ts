@@ -30,6 +30,8 @@ export function presentKey(record: ApiKeyRecord, account: KeyAccount | null = nu
     },
     credit_usd: account?.creditMicroUsd == null ? null : microToUsd(account.creditMicroUsd),
     spent_usd: microToUsd(account?.spentMicroUsd ?? 0),
+    /** Credit held by edits still in flight (their worst-case estimate until each settles). */
+    reserved_usd: microToUsd(account?.reservedMicroUsd ?? 0),
   };
 }
 

@@ -49,6 +49,20 @@ describe('graceful shutdown', () => {
     await dispatcher.close();
   });
 
+  it('exits 0 promptly with a connection that was opened and never sent a request', async () => {
+    // As undici leaves one after an aborted fetch, and as pre-connecting clients and balancers do.
+    const server = await startWithSlowEngine(0);
+    const { port } = new URL(server.baseUrl);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.on('error', () => {});
+    const { code, elapsedMs } = await terminateAndTime(server);
+    assert.equal(code, 0);
+    assert.ok(elapsedMs < promptExitMs, `exit took ${Math.round(elapsedMs)} ms`);
+    await closed;
+  });
+
   it('completes an edit in flight, closes its socket after the answer, and exits 0', async () => {
     const server = await startWithSlowEngine(1_500);
     const { key } = await createKey(server);

@@ -71,7 +71,7 @@ describe('admin key limits and credit', () => {
       { limits: { allowed_models: ['gpt-image-1'], requests_per_minute: 30, max_concurrent_edits: 2 }, credit_usd: 5, spent_usd: 0 },
     );
     const listed = (await admin('GET', '/admin/keys')).json.data.find((key: { id: string }) => key.id === created.json.id);
-    assert.deepEqual(Object.keys(listed), ['id', 'object', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at', 'status', 'limits', 'credit_usd', 'spent_usd']);
+    assert.deepEqual(Object.keys(listed), ['id', 'object', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at', 'status', 'limits', 'credit_usd', 'spent_usd', 'reserved_usd']);
     const patched = await admin('PATCH', `/admin/keys/${created.json.id}`, { allowed_models: null, requests_per_minute: null, credit_usd: 1.25 });
     assert.equal(patched.status, 200);
     assert.deepEqual([patched.json.limits, patched.json.credit_usd], [{ allowed_models: null, requests_per_minute: null, max_concurrent_edits: 2 }, 1.25]);
