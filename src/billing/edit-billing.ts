@@ -72,8 +72,9 @@ export class EditBilling {
         model: request.model.id,
         size: request.size ? `${request.size.width}x${request.size.height}` : null,
         n: request.n,
-        inputImages: request.images.length,
-        promptCharacters: request.prompt.length,
+        inputImages: request.images.length + (request.mask ? 1 : 0),
+        promptBytes: Buffer.byteLength(request.prompt, 'utf8'),
+        partialImages: request.stream ? request.partialImages : 0,
       },
       [...candidateChannels],
     );
@@ -103,6 +104,13 @@ export class EditBilling {
             builtIn: ending.channel.builtIn,
           })
         : 0;
+    if (charge.reservedMicroUsd > 0 && cost > charge.reservedMicroUsd) {
+      // Charged in full all the same: the balance may go below zero by this much (docs/relay.md).
+      this.#log?.warn(
+        { requestId: ending.requestId, keyId: charge.keyId, costMicroUsd: cost, reservedMicroUsd: charge.reservedMicroUsd },
+        'edit cost more than its reservation; raise estimatedOutputTokensPerImage or estimatedInputTokensPerImage for this model',
+      );
+    }
     const usage = succeeded ? result.usage : null;
     const record: UsageRecord = {
       requestId: ending.requestId,

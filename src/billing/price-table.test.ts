@@ -11,7 +11,7 @@ describe('PriceTable with the default prices', () => {
   test('dall-e-2 per image by size', () => {
     assert.equal(table.actualMicroUsd({ model: 'dall-e-2', size: '256x256', images: 2, usage: null, builtIn: false }), 32_000);
     assert.equal(table.actualMicroUsd({ model: 'dall-e-2', size: '1024x1024', images: 1, usage: null, builtIn: false }), 20_000);
-    assert.equal(table.estimateMicroUsd({ model: 'dall-e-2', size: '512x512', n: 3, inputImages: 1, promptCharacters: 10 }, [{ builtIn: false }]), 54_000);
+    assert.equal(table.estimateMicroUsd({ model: 'dall-e-2', size: '512x512', n: 3, inputImages: 1, promptBytes: 10, partialImages: 0 }, [{ builtIn: false }]), 54_000);
   });
 
   test('gpt-image-1 tokens: text in $5, image in $10, image out $40 per million, from the usage split', () => {
@@ -21,8 +21,17 @@ describe('PriceTable with the default prices', () => {
   });
 
   test('estimates reserve the most any candidate channel could charge', () => {
-    const estimate = table.estimateMicroUsd({ model: 'gpt-image-1', size: null, n: 2, inputImages: 3, promptCharacters: 40 }, [{ builtIn: true }, { builtIn: false }]);
-    assert.equal(estimate, 20 * 5 + 3 * 1600 * 10 + 2 * 6240 * 40);
+    const estimate = table.estimateMicroUsd({ model: 'gpt-image-1', size: null, n: 2, inputImages: 3, promptBytes: 40, partialImages: 0 }, [{ builtIn: true }, { builtIn: false }]);
+    assert.equal(estimate, 40 * 5 + 3 * 1600 * 10 + 2 * 6240 * 40);
+  });
+
+  test('the estimate is a worst case: a text token per prompt byte, 100 output tokens per partial image', () => {
+    const prompt = '把天空换成日落'; // 7 characters, 21 UTF-8 bytes
+    const estimate = table.estimateMicroUsd(
+      { model: 'gpt-image-1', size: '1024x1024', n: 1, inputImages: 2, promptBytes: Buffer.byteLength(prompt), partialImages: 3 },
+      [{ builtIn: false }],
+    );
+    assert.equal(estimate, 21 * 5 + 2 * 1600 * 10 + (6240 + 3 * 100) * 40);
   });
 
   test('the built-in engine is free by default and unknown models cost nothing upstream', () => {

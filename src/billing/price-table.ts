@@ -6,7 +6,10 @@
  * micro-dollar round up.
  *
  * `estimate` is what an edit reserves before it runs: the most any channel that may serve it
- * could charge, with token counts assumed from `estimated*TokensPerImage`.
+ * could charge. Text tokens are bounded by the prompt's UTF-8 bytes; image tokens are assumed
+ * from `estimated*TokensPerImage` (defaults: OpenAI's largest output, 1024×1536 high quality, and
+ * a generous input), plus `partialImageOutputTokens` per partial image. Where an upstream bills
+ * more than that, the excess is still charged at settlement (see docs/relay.md).
  */
 import type { PixelgateConfig } from '../config/config-schema.ts';
 import type { EditUsage } from '../engines/engine.ts';
@@ -19,8 +22,12 @@ export interface EstimateInput {
   /** Requested size as `WxH`; null for `auto`. */
   readonly size: string | null;
   readonly n: number;
+  /** Input images, the mask included (it is sent as an image too). */
   readonly inputImages: number;
-  readonly promptCharacters: number;
+  /** The prompt's UTF-8 length: a text token covers at least one byte, so never fewer tokens. */
+  readonly promptBytes: number;
+  /** Partial images streamed back per output image (each is billed as extra output tokens). */
+  readonly partialImages: number;
 }
 
 export interface ActualInput {
@@ -34,6 +41,8 @@ export interface ActualInput {
 
 const defaultEstimatedOutputTokensPerImage = 6240;
 const defaultEstimatedInputTokensPerImage = 1600;
+/** OpenAI bills each streamed partial image as 100 extra image output tokens. */
+export const partialImageOutputTokens = 100;
 
 export class PriceTable {
   readonly #builtInPerImageMicroUsd: number;
@@ -66,7 +75,7 @@ export class PriceTable {
     }
     if (price.perImageUsd) return Math.ceil(perImage(price.perImageUsd, input.size) * 1_000_000 * input.images);
     // Token-priced but the upstream reported no usage: charge what was reserved for it.
-    return this.#upstreamEstimate({ model: input.model, size: input.size, n: input.images, inputImages: 1, promptCharacters: 0 });
+    return this.#upstreamEstimate({ model: input.model, size: input.size, n: input.images, inputImages: 1, promptBytes: 0, partialImages: 0 });
   }
 
   #upstreamEstimate(input: EstimateInput): number {
@@ -74,9 +83,9 @@ export class PriceTable {
     if (!price) return 0;
     if (price.perMillionTokensUsd) {
       const rates = price.perMillionTokensUsd;
-      const outputTokens = (price.estimatedOutputTokensPerImage ?? defaultEstimatedOutputTokensPerImage) * input.n;
+      const outputTokens = ((price.estimatedOutputTokensPerImage ?? defaultEstimatedOutputTokensPerImage) + input.partialImages * partialImageOutputTokens) * input.n;
       const imageTokens = (price.estimatedInputTokensPerImage ?? defaultEstimatedInputTokensPerImage) * input.inputImages;
-      const textTokens = Math.ceil(input.promptCharacters / 2);
+      const textTokens = input.promptBytes;
       return Math.ceil(textTokens * rates.textInput + imageTokens * rates.imageInput + outputTokens * rates.imageOutput);
     }
     if (price.perImageUsd) return Math.ceil(perImage(price.perImageUsd, input.size) * 1_000_000 * input.n);

@@ -84,6 +84,8 @@ const ModelPriceSchema = Type.Object(
     perImageUsd: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }))),
     /** GPT image style: dollars per million tokens, from the upstream's `usage`. */
     perMillionTokensUsd: Type.Optional(PerMillionTokensSchema),
+    /** Served at no charge on purpose. An upstream model with no price and no `free` refuses to start. */
+    free: Type.Optional(Type.Boolean()),
     /** Output tokens assumed per image when estimating before the edit runs (the reservation). */
     estimatedOutputTokensPerImage: Type.Integer({ minimum: 0, default: 6240 }),
     /** Input image tokens assumed per input image when estimating. */

@@ -75,6 +75,7 @@ function checkCrossFieldRules(config: PixelgateConfig): void {
     }
   });
   checkChannels(config, seen);
+  checkPrices(config);
   if (!seen.has(config.models.defaultModel)) {
     throw new ConfigError('models.defaultModel', `'${config.models.defaultModel}' is not among models.served`);
   }
@@ -101,6 +102,30 @@ function checkChannels(config: PixelgateConfig, servedIds: ReadonlySet<string>):
     if (model.engine === undefined && !channelServed.has(model.id)) {
       throw new ConfigError(`models.served[${index}].engine`, `'${model.id}' has no engine and no channel lists it`);
     }
+  });
+}
+
+/**
+ * Every model an upstream channel serves has a price, or is marked free: a model that silently
+ * cost nothing would let customers spend the operator's upstream credit for nothing.
+ */
+function checkPrices(config: PixelgateConfig): void {
+  const priced = new Set<string>();
+  config.billing.prices.forEach((price, index) => {
+    if (priced.has(price.model)) throw new ConfigError(`billing.prices[${index}].model`, `duplicate price for '${price.model}'`);
+    priced.add(price.model);
+    const ways = [price.perImageUsd !== undefined, price.perMillionTokensUsd !== undefined, price.free === true].filter(Boolean).length;
+    if (ways !== 1) throw new ConfigError(`billing.prices[${index}]`, `'${price.model}' needs exactly one of perImageUsd, perMillionTokensUsd or free: true`);
+  });
+  config.channels.forEach((channel, index) => {
+    if (channel.type === 'local' || channel.type === 'stand-in') return;
+    channel.models.forEach((model, modelIndex) => {
+      if (priced.has(model.id)) return;
+      throw new ConfigError(
+        `channels[${index}].models[${modelIndex}].id`,
+        `'${model.id}' is relayed upstream but billing.prices has no price for it; add one, or { "model": "${model.id}", "free": true } to serve it at no charge`,
+      );
+    });
   });
 }
 
