@@ -53,4 +53,24 @@ describe('channels in the configuration', () => {
       "Invalid configuration at 'channels[0].apiKey': an upstream channel needs apiKey or apiKeyEnv",
     );
   });
+
+  it('refuses a relayed model without a price unless it is marked free', () => {
+    const custom = { served: [{ id: 'house-model', rules: 'gpt-image-1' }], defaultModel: 'house-model' };
+    const relayed = { ...channel, apiKey: 'k', apiKeyEnv: undefined, models: [{ id: 'house-model' }] };
+    assert.equal(
+      problem({ models: custom, channels: [relayed] }),
+      `Invalid configuration at 'channels[0].models[0].id': 'house-model' is relayed upstream but billing.prices has no price for it; add one, or { "model": "house-model", "free": true } to serve it at no charge`,
+    );
+    // Prices replace the defaults: gpt-image-1 relayed with only dall-e-2 priced is refused too.
+    assert.match(problem({ models: served, channels: [{ ...relayed, models: [{ id: 'gpt-image-1' }] }], billing: { prices: [{ model: 'dall-e-2', perImageUsd: { '*': 0.02 } }] } }), /'gpt-image-1' is relayed upstream/);
+    assert.equal(loadConfig({}, { models: custom, channels: [relayed], billing: { prices: [{ model: 'house-model', free: true }] } }).billing.prices[0].free, true);
+    assert.equal(
+      problem({ models: custom, channels: [relayed], billing: { prices: [{ model: 'house-model', free: true, perImageUsd: { '*': 1 } }] } }),
+      "Invalid configuration at 'billing.prices[0]': 'house-model' needs exactly one of perImageUsd, perMillionTokensUsd or free: true",
+    );
+    assert.equal(
+      problem({ models: custom, channels: [relayed], billing: { prices: [{ model: 'house-model', free: true }, { model: 'house-model', free: true }] } }),
+      "Invalid configuration at 'billing.prices[1].model': duplicate price for 'house-model'",
+    );
+  });
 });

@@ -46,6 +46,14 @@ before(async () => {
           models: [{ id: 'dall-e-2-upstream-urls', upstreamModel: 'dall-e-2' }],
         },
       ],
+      // Prices replace the defaults; a relayed model with none would refuse to start.
+      billing: {
+        prices: [
+          { model: 'dall-e-2', perImageUsd: { '*': 0.02 } },
+          { model: 'gpt-image-1', perMillionTokensUsd: { textInput: 5, imageInput: 10, imageOutput: 40 } },
+          { model: 'dall-e-2-upstream-urls', free: true },
+        ],
+      },
     },
   });
   key = (await createKey(server, 'relay')).key;
