@@ -25,6 +25,7 @@ import { frameworkErrorToApiError, sendApiError, toApiError } from './http/rende
 import { newRequestId, registerResponseHeaders, setResponseHeaders } from './http/response-headers.ts';
 import { registerResultsRoute } from './http/results-route.ts';
 import { registerRouteAccess } from './http/route-access.ts';
+import { registerExpectationHandler } from './http/expectation-handler.ts';
 import { registerShutdownConnections } from './http/shutdown-connections.ts';
 import { sendUnmatchedRoute } from './http/unmatched-route.ts';
 import { urlWithoutQuery } from './http/url-without-query.ts';
@@ -111,6 +112,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
 
   registerHostHeaderCheck(app);
   registerShutdownConnections(app);
+  registerExpectationHandler(app.server);
   registerBodyTimeout(app, config.server.bodyTimeoutMs);
   registerRouteAccess(app, authenticate);
 

@@ -289,6 +289,13 @@ export const errorCatalogue = {
     param: noParam,
     message: ({ limitBytes }) => `The request headers are larger than this server's limit of ${limitBytes / 1024} KB.`,
   }),
+  expectation_failed: entry<{ expectation: string }>({
+    status: 417,
+    type: 'invalid_request_error',
+    code: 'expectation_failed',
+    param: noParam,
+    message: ({ expectation }) => `The Expect header ${JSON.stringify(expectation)} is not supported; only 100-continue is.`,
+  }),
   malformed_http_request: entry<{ reason: string }>({
     status: 400,
     type: 'invalid_request_error',
