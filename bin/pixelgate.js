@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 const tsxLoaderUrl = import.meta.resolve('tsx');
 const cliEntryPath = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
+// Two malloc arenas: glibc's default (8 per core) lets libvips' and the fill workers' threads
+// each keep their own, which took the server's peak RSS past 1 GB under the fuzz mix.
 const child = spawn(process.execPath, ['--import', tsxLoaderUrl, cliEntryPath, ...process.argv.slice(2)], {
   stdio: 'inherit',
+  env: { MALLOC_ARENA_MAX: '2', ...process.env },
 });
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

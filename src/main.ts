@@ -6,6 +6,10 @@
 import { createApp, PIXELGATE_VERSION } from './app.ts';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { openServices } from './open-services.ts';
+import sharp from 'sharp';
+
+// Every input is new: libvips' operation cache (50 MB, 100 operations) only holds memory here.
+sharp.cache(false);
 
 async function main(): Promise<void> {
   let config;

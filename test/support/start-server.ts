@@ -34,6 +34,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pixelgate-e2e-'));
   const adminKey = `admin-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const env: Record<string, string> = {
+    // As `npm start` and bin/pixelgate.js run it.
+    MALLOC_ARENA_MAX: '2',
     ...(process.env as Record<string, string>),
     PORT: '0',
     HOST: '127.0.0.1',
