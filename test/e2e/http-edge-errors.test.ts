@@ -197,6 +197,15 @@ describe('answers outside the routes, in the envelope', () => {
     assert.equal(response.headers.allow, 'GET, HEAD, POST');
   });
 
+  it('answers an Expect other than 100-continue with the 417 envelope (Node sent an empty body)', async () => {
+    const response = await rawExchange(
+      server.baseUrl,
+      'POST /v1/images/edits HTTP/1.1\r\nHost: x\r\nExpect: nonsense\r\nContent-Length: 5\r\n\r\n',
+      { untilClosed: true },
+    );
+    assertEnvelope(response, 417, envelope('The Expect header "nonsense" is not supported; only 100-continue is.', 'expectation_failed'), 'Expect');
+  });
+
   it('still answers an HTTP/1.0 request without Host', async () => {
     const response = await rawExchange(server.baseUrl, 'GET /health HTTP/1.0\r\n\r\n', { untilClosed: true });
     assert.equal(response.status, 200);
