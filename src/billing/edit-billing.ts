@@ -41,25 +41,12 @@ export class EditBilling {
   readonly #prices: PriceTable;
   readonly #clock: () => number;
   readonly #log: SettlementLog | null;
-  readonly #retryDelaysMs: readonly number[];
-  readonly #pending = new Set<Promise<void>>();
 
-  constructor(ledger: UsageLedger, prices: PriceTable, clock: () => number, log: SettlementLog | null = null, retryDelaysMs: readonly number[] = settlementRetryDelaysMs) {
+  constructor(ledger: UsageLedger, prices: PriceTable, clock: () => number, log: SettlementLog | null = null) {
     this.#ledger = ledger;
     this.#prices = prices;
     this.#clock = clock;
     this.#log = log;
-    this.#retryDelaysMs = retryDelaysMs;
-  }
-
-  /** Settlements still being retried in the background. */
-  get pendingSettlements(): number {
-    return this.#pending.size;
-  }
-
-  /** Resolves when every settlement being retried has been written or given up on. */
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
   /** `account` is null for the admin key: no limits, nothing reserved, usage still recorded. */
@@ -138,8 +125,8 @@ export class EditBilling {
   }
 
   #retryInBackground(reservedMicroUsd: number, record: UsageRecord): void {
-    const retry = (async () => {
-      for (const delayMs of this.#retryDelaysMs) {
+    void (async () => {
+      for (const delayMs of settlementRetryDelaysMs) {
         await new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
         try {
           await this.#ledger.finish(reservedMicroUsd, record);
@@ -154,7 +141,5 @@ export class EditBilling {
         'usage record could not be written; settle it by hand',
       );
     })();
-    this.#pending.add(retry);
-    void retry.finally(() => this.#pending.delete(retry));
   }
 }
