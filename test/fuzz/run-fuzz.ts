@@ -113,6 +113,19 @@ async function peakRssBytes(pid: number): Promise<number> {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
+/** The edit fields of a multipart case, for the peak-RSS report. */
+function describeCase(fuzzCase: FuzzCase): string {
+  const text = fuzzCase.bytes.subarray(0, 4096).toString('latin1');
+  const fields = [...text.matchAll(/name="(model|n|size|output_format|response_format)"\r\n\r\n([^\r]{0,20})/g)].map((match) => `${match[1]}=${match[2]}`);
+  return `${fuzzCase.family} ${fuzzCase.bytes.length} B${fields.length > 0 ? ` ${fields.join(' ')}` : ''}`;
+}
+
+async function currentRssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
 async function main(): Promise<number> {
   const server = await startServer({
     config: { server: { headersTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs: 2_000 } },
@@ -134,13 +147,23 @@ async function main(): Promise<number> {
   let issued = 0;
   let slowestMs = 0;
   const startedAt = performance.now();
+  // What was in flight when the server's RSS was highest (sampled), printed at the end.
+  const inFlight = new Map<number, string>();
+  let sampledPeak = { rss: 0, atS: 0, cases: [] as string[] };
+  const sampler = setInterval(() => {
+    void currentRssBytes(server.pid).then((rss) => {
+      if (rss > sampledPeak.rss) sampledPeak = { rss, atS: (performance.now() - startedAt) / 1000, cases: [...inFlight.values()] };
+    });
+  }, 50);
 
   const worker = async () => {
     while (issued < totalRequests && performance.now() - startedAt < budgetMs && crashed === undefined) {
       const number = issued++;
       const fuzzCase = nextCase(random, context);
       const isHead = fuzzCase.bytes.subarray(0, 5).toString('latin1') === 'HEAD ';
+      inFlight.set(number, `#${number} ${describeCase(fuzzCase)}`);
       const result = await exchange(port, fuzzCase, isHead);
+      inFlight.delete(number);
       slowestMs = Math.max(slowestMs, result.elapsedMs);
       const outcome = result.response ? String(result.response.status) : result.timedOut ? 'timeout' : 'closed';
       const counts = byFamily.get(fuzzCase.family) ?? new Map<string, number>();
@@ -163,6 +186,7 @@ async function main(): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  clearInterval(sampler);
   const elapsedS = (performance.now() - startedAt) / 1000;
 
   if (crashed !== undefined) failures.push(`the server exited (code ${crashed}) during the run:\n${server.stdout().slice(-3000)}`);
@@ -176,6 +200,8 @@ async function main(): Promise<number> {
   await server.stop();
 
   console.log(`\n${issued} requests in ${elapsedS.toFixed(1)} s; slowest answer ${(slowestMs / 1000).toFixed(1)} s; server peak RSS ${(peak / 1024 ** 2).toFixed(0)} MB`);
+  console.log(`sampled peak RSS ${(sampledPeak.rss / 1024 ** 2).toFixed(0)} MB at ${sampledPeak.atS.toFixed(1)} s, in flight:`);
+  for (const description of sampledPeak.cases) console.log(`    ${description}`);
   for (const [family, counts] of [...byFamily].sort()) {
     console.log(`  ${family.padEnd(18)} ${[...counts].sort().map(([outcome, count]) => `${outcome}×${count}`).join('  ')}`);
   }
