@@ -211,6 +211,8 @@ export const ConfigSchema = Type.Object(
             maxQueuedJobs: Type.Integer({ minimum: 0, default: 64 }),
             /** Wall time per request (queue wait included) after which fills stop iterating and return a coarser result instead of timing out; null: no budget. */
             timeBudgetMs: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { default: 30000 }),
+            /** Fills run side by side only while their output pixels together stay within this; the others wait in the queue (a fill above it runs alone). Bounds memory: a fill peaks near 130 bytes per output pixel. */
+            pixelBudget: Type.Integer({ minimum: 1, default: 4194304 }),
           },
           { ...strict, default: {} },
         ),

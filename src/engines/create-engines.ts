@@ -34,6 +34,7 @@ export function createEngines(config: PixelgateConfig): Map<string, ImageEngine>
         maxInputPixels: config.images.maxInputPixels,
         timeBudgetMs: config.engines.local.timeBudgetMs,
         threadsPerFill: config.engines.local.threadsPerFill ?? undefined,
+        pixelBudget: config.engines.local.pixelBudget,
       }),
     );
   }

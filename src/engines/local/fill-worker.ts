@@ -19,7 +19,7 @@ export interface FillWorkerData {
   readonly threadsPerFill: 1 | 2;
   /** Cores the pool may use. */
   readonly cores: number;
-  /** One Int32, kept by the engine: its fill tasks running or waiting for a worker. */
+  /** One Int32, kept by the engine: its fill tasks running or waiting for a worker (not those waiting for pixel budget). */
   readonly tasksInFlight: SharedArrayBuffer;
 }
 

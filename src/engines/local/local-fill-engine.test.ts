@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { EngineError, type EditJob, type EngineInputImage } from '../engine.ts';
 import { readImageFacts } from '../../images/read-image-facts.ts';
-import { LocalFillEngine } from './local-fill-engine.ts';
+import { fillPixels, LocalFillEngine } from './local-fill-engine.ts';
 import { editJobWithDefaults } from '../edit-job-defaults.ts';
 
 let directory = '';
@@ -133,6 +133,33 @@ test('a full queue rejects with overloaded, retryable, with a retry delay', asyn
   } finally {
     await small.close();
   }
+});
+
+test('the pixel budget: fills above it run one at a time, within it side by side', async () => {
+  const image = await writePng('budget.png', stripedRgba(160, 160, { left: 30, top: 30, right: 130, bottom: 130 }), 160, 160);
+  const pixels = fillPixels(image, null);
+  assert.equal(pixels, 160 * 160 + Math.ceil((160 * 160) / 8));
+  async function mostAdmitted(budget: number): Promise<number> {
+    const budgeted = new LocalFillEngine({ threads: 2, maxInputPixels: 1_000_000, pixelBudget: budget });
+    try {
+      let most = 0;
+      let done = false;
+      const edit = budgeted.edit(editJob(image, { n: 3 })).finally(() => (done = true));
+      while (!done) {
+        const load = budgeted.load;
+        most = Math.max(most, load.tasksAdmitted);
+        assert.ok(load.pixelsHeld <= Math.max(budget, pixels), `held ${load.pixelsHeld} within the budget`);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      assert.equal((await edit).images.length, 3);
+      assert.deepEqual(budgeted.load, { tasksAccepted: 0, tasksAdmitted: 0, pixelsHeld: 0 });
+      return most;
+    } finally {
+      await budgeted.close();
+    }
+  }
+  assert.equal(await mostAdmitted(1), 1, 'each fill is above the budget, so they take turns');
+  assert.equal(await mostAdmitted(pixels * 2), 2, 'two fit side by side');
 });
 
 test('corrupt pixels and a mismatched mask are invalid_input', async () => {

@@ -15,11 +15,14 @@ import {
   type EditJob,
   type EditResult,
   type EngineCapabilities,
+  type EngineInputImage,
+  type ImageSize,
   type ImageEngine,
   type PartialImage,
 } from '../engine.ts';
 import { encodeImage } from '../../images/encode-image.ts';
 import type { RgbaImage } from '../../images/rgba-image.ts';
+import { PixelBudget } from './pixel-budget.ts';
 import type { FillTask, FillTaskResult, FillWorkerData, PartialFillMessage } from './fill-worker.ts';
 
 export interface LocalFillEngineOptions {
@@ -41,7 +44,17 @@ export interface LocalFillEngineOptions {
    * fill); 1 never uses one. The output is the same either way.
    */
   readonly threadsPerFill?: 1 | 2;
+  /**
+   * Fills run at the same time only while their pixels together stay within this many (see
+   * `fillPixels`); the others wait their turn in the queue. A fill above the budget runs alone.
+   * Bounds the engine's memory: a fill peaks at about 130 bytes per output pixel. Default
+   * `DEFAULT_PIXEL_BUDGET`.
+   */
+  readonly pixelBudget?: number;
 }
+
+/** Four megapixels: two 1448² fills, or two 1536×1024, run side by side; two 1536² take turns. */
+export const DEFAULT_PIXEL_BUDGET = 4 * 1024 * 1024;
 
 const QUEUED_TASKS_PER_THREAD = 20;
 const INITIAL_TASK_ESTIMATE_MS = 1_000;
@@ -62,11 +75,18 @@ export class LocalFillEngine implements ImageEngine {
   readonly #threads: number;
   /** Running plus waiting fill tasks may not exceed this. */
   readonly #taskCapacity: number;
-  /** Fill tasks running or waiting; shared so the workers can read it (fill-worker.ts decides on a helper thread by it). */
+  /** Fill tasks accepted and not finished: waiting for pixel budget, for a worker, or running. */
+  #tasksAccepted = 0;
+  /**
+   * Fill tasks past the pixel budget (waiting for a worker or running); shared so the workers
+   * can read it (fill-worker.ts decides on a helper thread by it): a task held back by the
+   * budget leaves its core to the running fill's helper.
+   */
   readonly #tasksInFlight = new Int32Array(new SharedArrayBuffer(4));
   readonly #maxInputPixels: number;
   readonly #timeBudgetMs: number | null;
   readonly #threadsPerFill: 1 | 2;
+  readonly #pixelBudget: PixelBudget;
   /** Exponential moving average of a fill task's wall time (queue wait included), for `retryAfterMs`. */
   #averageTaskMs = INITIAL_TASK_ESTIMATE_MS;
 
@@ -80,6 +100,9 @@ export class LocalFillEngine implements ImageEngine {
     this.#maxInputPixels = options.maxInputPixels;
     this.#timeBudgetMs = options.timeBudgetMs ?? null;
     this.#threadsPerFill = options.threadsPerFill ?? (availableParallelism() > 1 ? 2 : 1);
+    const pixelBudget = options.pixelBudget ?? DEFAULT_PIXEL_BUDGET;
+    requireInteger('pixelBudget', pixelBudget, 1);
+    this.#pixelBudget = new PixelBudget(pixelBudget);
     // The queue limit is enforced here, not by piscina: piscina does not count abortable tasks
     // (every task here carries a signal) against its own `maxQueue`.
     this.#taskCapacity = this.#threads + maxQueue;
@@ -101,9 +124,9 @@ export class LocalFillEngine implements ImageEngine {
     throwIfCancelled(job.signal);
     const [first] = job.images;
     if (first === undefined) throw new EngineError('invalid_input', 'the job has no input image', false);
-    if (Atomics.load(this.#tasksInFlight, 0) + job.n > this.#taskCapacity) throw this.#overloadedError();
+    if (this.#tasksAccepted + job.n > this.#taskCapacity) throw this.#overloadedError();
     const deadlineAtMs = this.#timeBudgetMs === null ? null : Date.now() + this.#timeBudgetMs;
-    const filled = await this.#fill(job, first.path, deadlineAtMs);
+    const filled = await this.#fill(job, first, deadlineAtMs);
     throwIfCancelled(job.signal);
     const images = await Promise.all(
       filled.map(async (rgba) => ({
@@ -116,11 +139,17 @@ export class LocalFillEngine implements ImageEngine {
     return { images, usage: null };
   }
 
+  /** What the engine is doing now: fill tasks accepted (waiting or running), past the pixel budget, and the pixels they hold. */
+  get load(): { readonly tasksAccepted: number; readonly tasksAdmitted: number; readonly pixelsHeld: number } {
+    return { tasksAccepted: this.#tasksAccepted, tasksAdmitted: Atomics.load(this.#tasksInFlight, 0), pixelsHeld: this.#pixelBudget.held };
+  }
+
   async close(): Promise<void> {
     await this.#pool.destroy();
   }
 
-  async #fill(job: EditJob, imagePath: string, deadlineAtMs: number | null): Promise<RgbaImage[]> {
+  async #fill(job: EditJob, image: EngineInputImage, deadlineAtMs: number | null): Promise<RgbaImage[]> {
+    const pixels = fillPixels(image, job.size);
     // One controller per job: the client's abort and a failed sibling task both cancel every task.
     const controller = new AbortController();
     const abortTasks = (): void => controller.abort();
@@ -128,7 +157,7 @@ export class LocalFillEngine implements ImageEngine {
     const tasks = Array.from({ length: job.n }, (_, index) => {
       const streams = index === 0 && job.partialImages > 0 && job.onPartialImage !== undefined;
       const task = {
-        imagePath,
+        imagePath: image.path,
         maskPath: job.mask?.path ?? null,
         maxInputPixels: this.#maxInputPixels,
         size: job.size,
@@ -136,7 +165,7 @@ export class LocalFillEngine implements ImageEngine {
         deadlineAtMs,
         partialImages: streams ? job.partialImages : 0,
       };
-      return this.#runTask(task, controller.signal, streams ? job : null);
+      return this.#runTask(task, pixels, controller.signal, streams ? job : null);
     });
     try {
       return await Promise.all(tasks);
@@ -149,12 +178,16 @@ export class LocalFillEngine implements ImageEngine {
     }
   }
 
-  async #runTask(task: Omit<FillTask, 'partialPort'>, signal: AbortSignal, streamingJob: EditJob | null): Promise<RgbaImage> {
-    const channel = streamingJob === null ? null : new MessageChannel();
-    const partials = channel === null || streamingJob === null ? null : new PartialImageRelay(channel.port1, streamingJob);
+  async #runTask(task: Omit<FillTask, 'partialPort'>, pixels: number, signal: AbortSignal, streamingJob: EditJob | null): Promise<RgbaImage> {
     const startedAt = performance.now();
-    Atomics.add(this.#tasksInFlight, 0, 1);
+    this.#tasksAccepted += 1;
+    let releasePixels: (() => void) | null = null;
+    let partials: PartialImageRelay | null = null;
     try {
+      releasePixels = await this.#pixelBudget.acquire(pixels, signal);
+      Atomics.add(this.#tasksInFlight, 0, 1);
+      const channel = streamingJob === null ? null : new MessageChannel();
+      partials = channel === null || streamingJob === null ? null : new PartialImageRelay(channel.port1, streamingJob);
       const fullTask: FillTask = { ...task, partialPort: channel?.port2 ?? null };
       const transferList = channel === null ? [] : [channel.port2];
       const result = await this.#pool.run(fullTask, { signal, transferList });
@@ -163,7 +196,11 @@ export class LocalFillEngine implements ImageEngine {
       await partials?.drained(result.partialImagesSent);
       return { data: Buffer.from(result.rgba.buffer, result.rgba.byteOffset, result.rgba.byteLength), width: result.width, height: result.height };
     } finally {
-      Atomics.sub(this.#tasksInFlight, 0, 1);
+      if (releasePixels !== null) {
+        Atomics.sub(this.#tasksInFlight, 0, 1);
+        releasePixels();
+      }
+      this.#tasksAccepted -= 1;
       partials?.close();
     }
   }
@@ -220,6 +257,17 @@ class PartialImageRelay {
   close(): void {
     this.port.close();
   }
+}
+
+/**
+ * What a fill holds of the pixel budget: its output's pixels (the fill's working set scales with
+ * them), plus an eighth of the input's for decoding and resizing it (about 16 bytes per input
+ * pixel against the fill's 130 per output pixel).
+ */
+export function fillPixels(image: EngineInputImage, size: ImageSize | null): number {
+  const inputPixels = image.facts.width * image.facts.height;
+  const outputPixels = size === null ? inputPixels : size.width * size.height;
+  return outputPixels + Math.ceil(inputPixels / 8);
 }
 
 function throwIfCancelled(signal: AbortSignal): void {
