@@ -36,6 +36,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const env: Record<string, string> = {
     // As `npm start` and bin/pixelgate.js run it.
     MALLOC_ARENA_MAX: '2',
+    MALLOC_MMAP_THRESHOLD_: '262144',
     ...(process.env as Record<string, string>),
     PORT: '0',
     HOST: '127.0.0.1',
