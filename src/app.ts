@@ -132,6 +132,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     maxFormParts: config.server.maxFormParts,
     bodyTimeoutMs: config.server.bodyTimeoutMs,
     publicBaseUrl: config.server.publicBaseUrl,
+    streamKeepaliveMs: config.server.streamKeepaliveMs,
     clock,
     seed: services.seed,
   });

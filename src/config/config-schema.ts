@@ -124,6 +124,12 @@ export const ConfigSchema = Type.Object(
         maxRequestBytes: Type.Union([Type.Integer({ minimum: 1024 }), Type.Null()], { default: null }),
         /** Most multipart parts in one request. */
         maxFormParts: Type.Integer({ minimum: 4, default: 64 }),
+        /**
+         * With `stream=true`, an SSE comment line (`: keepalive`) goes out this often until the
+         * first event, so proxies and CDNs with idle timeouts (100 s on Cloudflare) keep the
+         * stream open while the edit runs; SSE clients, the OpenAI SDKs among them, ignore it.
+         */
+        streamKeepaliveMs: Type.Integer({ minimum: 100, default: 15_000 }),
         /** Time allowed to in-flight requests on SIGTERM before the process exits. */
         shutdownGraceMs: Type.Integer({ minimum: 0, default: 15_000 }),
       },

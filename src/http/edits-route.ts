@@ -45,6 +45,8 @@ export interface EditsRouteOptions {
   readonly bodyTimeoutMs: number;
   readonly publicBaseUrl: string | null;
   readonly clock: () => number;
+  /** Interval of the `: keepalive` comments on a stream before its first event. */
+  readonly streamKeepaliveMs: number;
   /** Fixed seed for every edit (tests); random per request when absent. */
   readonly seed?: number;
 }
@@ -167,6 +169,7 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
             return routed.result;
           },
           options.clock,
+          options.streamKeepaliveMs,
         );
         return reply;
       }

@@ -1,7 +1,9 @@
 /**
  * Server-Sent Events for `stream=true` (GPT image rules): `image_edit.partial_image` frames
  * while the engine works, then one `image_edit.completed` frame. No `[DONE]`. A failure after
- * the stream has begun is one `error` frame, as the SDK expects.
+ * the stream has begun is one `error` frame, as the SDK expects. Until the first event, a
+ * `: keepalive` comment goes out every `keepaliveMs` (the headers go at once), so a proxy's
+ * idle timeout does not cut a long edit.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PartialImage } from '../engines/engine.ts';
@@ -22,6 +24,7 @@ export async function sendEditStream(
   editRequest: EditRequest,
   run: (onPartialImage: (partial: PartialImage) => void, onUpstreamEvent: (event: UpstreamStreamEvent) => void) => Promise<RelayEditResult>,
   clock: () => number,
+  keepaliveMs: number,
 ): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
@@ -32,6 +35,14 @@ export async function sendEditStream(
     'openai-version': OPENAI_VERSION,
     'openai-processing-ms': String(Math.round(clock() - (request.receivedAtMs ?? clock()))),
   });
+  raw.flushHeaders();
+  const keepalive = setInterval(() => {
+    if (!raw.destroyed) raw.write(': keepalive\n\n');
+  }, keepaliveMs);
+  const write = (chunk: string) => {
+    clearInterval(keepalive);
+    raw.write(chunk);
+  };
   const createdAt = () => Math.floor(clock() / 1000);
   const options = (width: number, height: number) => {
     const resolved = resolvedOptions(editRequest, { bytes: Buffer.alloc(0), format: editRequest.outputFormat, width, height });
@@ -41,9 +52,9 @@ export async function sendEditStream(
     const first = editRequest.images[0].facts;
     const partialSize = editRequest.size ?? first;
     const passThrough = (event: UpstreamStreamEvent) =>
-      raw.write(`event: ${event.event}\n${event.data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+      write(`event: ${event.event}\n${event.data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
     const result = await run((partial) => {
-      raw.write(
+      write(
         frame('image_edit.partial_image', {
           type: 'image_edit.partial_image',
           b64_json: partial.bytes.toString('base64'),
@@ -59,7 +70,7 @@ export async function sendEditStream(
       return;
     }
     const image = result.images[0];
-    raw.write(
+    write(
       frame('image_edit.completed', {
         type: 'image_edit.completed',
         b64_json: image.bytes.toString('base64'),
@@ -70,8 +81,9 @@ export async function sendEditStream(
     );
   } catch (error) {
     const { body } = toApiError(error, request);
-    raw.write(frame('error', { type: 'error', error: body.error }));
+    write(frame('error', { type: 'error', error: body.error }));
   } finally {
+    clearInterval(keepalive);
     raw.end();
   }
 }
