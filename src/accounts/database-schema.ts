@@ -52,7 +52,49 @@ export interface UsageRecordsTable {
   created_at_ms: number;
 }
 
+/** Migration 0003: one row per async edit task (`Prefer: respond-async`). */
+export interface EditTasksTable {
+  /** `task_` + 32 lowercase hex characters. */
+  id: string;
+  /** Who may read it: the key id, or `@admin` for the admin key. */
+  scope: string;
+  request_id: string;
+  key_id: string | null;
+  model: string;
+  /** `queued`, `in_progress`, `succeeded` or `failed` (`expired` is derived from `expires_at_ms`). */
+  status: string;
+  created_at_ms: number;
+  updated_at_ms: number;
+  completed_at_ms: number | null;
+  expires_at_ms: number;
+  /** The node running it, and until when its heartbeat holds it. */
+  owner: string;
+  lease_until_ms: number;
+  /** Credit held for it, released by whoever finishes or recovers the task. */
+  reserved_micro_usd: number;
+  /** JSON `StoredAnswer` once it ended. */
+  answer: string | null;
+}
+
+/** Migration 0003: one row per `Idempotency-Key` in use, keyed by (scope, idempotency_key). */
+export interface IdempotencyRecordsTable {
+  scope: string;
+  idempotency_key: string;
+  /** SHA-256 of the request's fields and file digests. */
+  fingerprint: string;
+  request_id: string;
+  /** `running` or `finished`. */
+  status: string;
+  answer: string | null;
+  owner: string;
+  lease_until_ms: number;
+  created_at_ms: number;
+  expires_at_ms: number;
+}
+
 export interface DatabaseSchema {
   api_keys: ApiKeysTable;
   usage_records: UsageRecordsTable;
+  edit_tasks: EditTasksTable;
+  idempotency_records: IdempotencyRecordsTable;
 }

@@ -59,6 +59,48 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
       }
     },
   },
+  '0003_edit_tasks_and_idempotency_records': {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('edit_tasks')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('scope', 'text', (column) => column.notNull())
+        .addColumn('request_id', 'text', (column) => column.notNull())
+        .addColumn('key_id', 'text')
+        .addColumn('model', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('updated_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('completed_at_ms', 'bigint')
+        .addColumn('expires_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('owner', 'text', (column) => column.notNull())
+        .addColumn('lease_until_ms', 'bigint', (column) => column.notNull())
+        .addColumn('reserved_micro_usd', 'bigint', (column) => column.notNull())
+        .addColumn('answer', 'text')
+        .execute();
+      await db.schema.createIndex('edit_tasks_status_lease').on('edit_tasks').columns(['status', 'lease_until_ms']).execute();
+      await db.schema.createIndex('edit_tasks_expires_at').on('edit_tasks').column('expires_at_ms').execute();
+      await db.schema
+        .createTable('idempotency_records')
+        .addColumn('scope', 'text', (column) => column.notNull())
+        .addColumn('idempotency_key', 'text', (column) => column.notNull())
+        .addColumn('fingerprint', 'text', (column) => column.notNull())
+        .addColumn('request_id', 'text', (column) => column.notNull())
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('answer', 'text')
+        .addColumn('owner', 'text', (column) => column.notNull())
+        .addColumn('lease_until_ms', 'bigint', (column) => column.notNull())
+        .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('expires_at_ms', 'bigint', (column) => column.notNull())
+        .addPrimaryKeyConstraint('idempotency_records_pkey', ['scope', 'idempotency_key'])
+        .execute();
+      await db.schema.createIndex('idempotency_records_expires_at').on('idempotency_records').column('expires_at_ms').execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('idempotency_records').execute();
+      await db.schema.dropTable('edit_tasks').execute();
+    },
+  },
 });
 
 /** Serves `migrations` to Kysely's Migrator without touching the file system. */
