@@ -5,11 +5,8 @@
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
-import { KeyAdmission } from './accounts/key-admission.ts';
 import type { KeyStore } from './accounts/key-store.ts';
 import type { UsageLedger } from './accounts/usage-ledger.ts';
-import { EditBilling } from './billing/edit-billing.ts';
-import { PriceTable } from './billing/price-table.ts';
 import type { PixelgateConfig } from './config/config-schema.ts';
 import type { ImageEngine } from './engines/engine.ts';
 import { registerAdminChannelsRoute } from './http/admin-channels-route.ts';
@@ -30,11 +27,9 @@ import { registerShutdownConnections } from './http/shutdown-connections.ts';
 import { sendUnmatchedRoute } from './http/unmatched-route.ts';
 import { urlWithoutQuery } from './http/url-without-query.ts';
 import { registerWebConsoleRoute } from './http/web-console-route.ts';
-import { ServedModels } from './openai/model-directory.ts';
 import { buildOpenApiDocument } from './openai/openapi-document.ts';
-import { ChannelRouter } from './routing/channel-router.ts';
+import { createEditPipeline } from './edits/create-edit-pipeline.ts';
 import type { BlobStore } from './storage/blob-store.ts';
-import { ResultPublisher } from './storage/result-publisher.ts';
 
 export interface AppServices {
   readonly config: PixelgateConfig;
@@ -96,13 +91,16 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   });
   await app.register(multipart);
 
-  const router = ChannelRouter.fromConfig(config, services.engines, clock);
-  // A served model takes its engine capabilities from its highest-priority channel.
-  const servedEntries = config.models.served.map((model) => {
-    const primary = router.primaryChannelFor(model.id)!;
-    return { id: model.id, rules: model.rules, engine: primary.name, engineModel: primary.upstreamModels.get(model.id) };
+  const { pipeline, router, models } = createEditPipeline({
+    config,
+    engines: services.engines,
+    blobStore: services.blobStore,
+    signingSecret: services.signingSecret,
+    usageLedger: services.usageLedger ?? null,
+    clock,
+    log: app.log,
+    seed: services.seed,
   });
-  const models = new ServedModels(servedEntries, services.engines, config.models.defaultModel, config.models.defaultGptImageModel);
   const authenticate = createAuthenticator(services.keyStore, config.adminKey);
   const openApiDocument = buildOpenApiDocument(models, PIXELGATE_VERSION);
 
@@ -120,21 +118,14 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   app.get('/openapi.json', async () => openApiDocument);
   registerModelsRoute(app, models, Math.floor(clock() / 1000));
   registerEditsRoute(app, {
-    models,
-    router,
-    accounting: services.usageLedger
-      ? { ledger: services.usageLedger, billing: new EditBilling(services.usageLedger, new PriceTable(config.billing), clock, app.log), admission: new KeyAdmission(clock) }
-      : null,
-    publisher: new ResultPublisher(services.blobStore, services.signingSecret, config.results.urlTtlSeconds, clock),
+    pipeline,
     uploadsDirectory: path.join(config.dataDir, 'tmp', 'uploads'),
-    maxInputPixels: config.images.maxInputPixels,
     maxRequestBytes: config.server.maxRequestBytes ?? models.largestRequestBytes(),
     maxFormParts: config.server.maxFormParts,
     bodyTimeoutMs: config.server.bodyTimeoutMs,
     publicBaseUrl: config.server.publicBaseUrl,
     streamKeepaliveMs: config.server.streamKeepaliveMs,
     clock,
-    seed: services.seed,
   });
   registerResultsRoute(app, services.blobStore, services.signingSecret, clock);
   registerAdminKeysRoute(app, services.keyStore, services.usageLedger ?? null, config.models.served.map((model) => model.id));

@@ -1,0 +1,149 @@
+/**
+ * The edit pipeline's steps on their own, without a server: real SQLite ledger, the stand-in
+ * engine (and one that always fails), form parts spooled to a temp folder as the HTTP layer
+ * would leave them.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { openDatabase, type Database } from '../accounts/database.ts';
+import { SqlKeyStore } from '../accounts/sql-key-store.ts';
+import { SqlUsageLedger } from '../accounts/sql-usage-ledger.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { EngineError, type EditResult, type ImageEngine } from '../engines/engine.ts';
+import { StandInEngine } from '../engines/stand-in/stand-in-engine.ts';
+import { ApiError, apiError } from '../openai/error-catalogue.ts';
+import { engineFailureToApiError } from '../http/engine-failure.ts';
+import type { FormPart } from '../openai/form-parts.ts';
+import { DiskBlobStore } from '../storage/disk-blob-store.ts';
+import { createEditPipeline } from './create-edit-pipeline.ts';
+import type { EditPipeline } from './edit-pipeline.ts';
+import type { EditCaller } from './edit-run.ts';
+
+let directory: string;
+let database: Database;
+let ledger: SqlUsageLedger;
+let keys: SqlKeyStore;
+let pipeline: EditPipeline;
+let imagePart: FormPart;
+const warnings: string[] = [];
+
+class FailingEngine implements ImageEngine {
+  readonly id = 'failing';
+  readonly capabilities = new StandInEngine().capabilities;
+  async edit(): Promise<EditResult> {
+    throw new EngineError('invalid_input', 'refused on purpose', false);
+  }
+  async close(): Promise<void> {}
+}
+
+before(async () => {
+  directory = await mkdtemp(path.join(tmpdir(), 'pixelgate-pipeline-'));
+  database = await openDatabase({ url: `sqlite:${path.join(directory, 'test.db')}` });
+  ledger = new SqlUsageLedger(database);
+  keys = new SqlKeyStore(database);
+  const config = loadConfig({ DATA_DIR: directory, LOG_LEVEL: 'silent' }, {
+    models: {
+      served: [
+        { id: 'dall-e-2', rules: 'dall-e-2', engine: 'stand-in' },
+        { id: 'gpt-image-1', rules: 'gpt-image-1' },
+      ],
+    },
+    channels: [{ name: 'failing', type: 'stand-in', models: [{ id: 'gpt-image-1' }] }],
+    billing: { builtInPerImageUsd: 0.01 },
+  });
+  const engines = new Map<string, ImageEngine>([
+    ['stand-in', new StandInEngine()],
+    ['failing', new FailingEngine()],
+  ]);
+  ({ pipeline } = createEditPipeline({
+    config,
+    engines,
+    blobStore: new DiskBlobStore(path.join(directory, 'results')),
+    signingSecret: Buffer.alloc(32, 7),
+    usageLedger: ledger,
+    clock: Date.now,
+    log: { warn: () => {}, error: () => {} },
+  }));
+  const png = await sharp({ create: { width: 16, height: 16, channels: 4, background: '#336699' } }).png().toBuffer();
+  const imagePath = path.join(directory, 'image.png');
+  await writeFile(imagePath, png);
+  imagePart = { kind: 'file', fieldName: 'image', filename: 'image.png', contentType: 'image/png', path: imagePath, byteLength: png.length, header: png.subarray(0, 4096) };
+});
+after(async () => {
+  await database.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+function caller(requestId: string): EditCaller {
+  return {
+    requestId,
+    // As the HTTP edge maps them (src/http/render-api-error.ts), without its request logger.
+    toApiError: (error) => (error instanceof ApiError ? error : error instanceof EngineError ? engineFailureToApiError(error) : apiError('server_error')),
+    log: { warn: (_fields, message) => warnings.push(message) },
+  };
+}
+
+function form(model: string, prompt = 'a lighthouse'): FormPart[] {
+  return [{ kind: 'field', fieldName: 'model', value: model }, { kind: 'field', fieldName: 'prompt', value: prompt }, imagePart];
+}
+
+async function keyWithCredit(name: string, creditMicroUsd: number, maxConcurrentEdits: number | null = null): Promise<string> {
+  const { record } = await keys.create({ name });
+  await ledger.updateLimits(record.id, { creditMicroUsd, maxConcurrentEdits });
+  return record.id;
+}
+
+const never = new AbortController().signal;
+
+describe('EditPipeline', () => {
+  it('admit: a key at its concurrency limit gets the 429; a released slot admits again', async () => {
+    const keyId = await keyWithCredit('limited', 1_000_000, 1);
+    const first = await pipeline.admit(keyId);
+    await assert.rejects(pipeline.admit(keyId), (error: ApiError) => error.status === 429 && error.body.error.code === 'rate_limit_exceeded');
+    first.release();
+    (await pipeline.admit(keyId)).release();
+  });
+
+  it('parse: the form is checked against the model rules before anything is reserved', () => {
+    assert.throws(() => pipeline.parse(form('dall-e-2', '')), (error: ApiError) => error.status === 400 && error.body.error.param === 'prompt');
+    assert.equal(pipeline.parse(form('dall-e-2')).model.id, 'dall-e-2');
+  });
+
+  it('begin, route, answer, succeeded: charged once, reservation returned, one usage record', async () => {
+    const keyId = await keyWithCredit('spender', 1_000_000);
+    const admission = await pipeline.admit(keyId);
+    const run = await pipeline.begin(admission, caller('req_ok'), pipeline.parse(form('dall-e-2')));
+    assert.ok((await ledger.account(keyId))!.reservedMicroUsd > 0, 'reserved before it runs');
+    const result = await run.route({ signal: never });
+    const response = await run.answer(result, 'http://pixelgate.test');
+    assert.deepEqual(Object.keys(response), ['created', 'data']);
+    await run.succeeded();
+    await run.succeeded();
+    admission.release();
+    const account = (await ledger.account(keyId))!;
+    assert.deepEqual([account.reservedMicroUsd, account.spentMicroUsd, account.creditMicroUsd], [0, 10_000, 990_000]);
+    const records = await ledger.recentRequests({ limit: 10, keyId });
+    assert.deepEqual(records.map((record) => [record.requestId, record.status, record.costMicroUsd]), [['req_ok', 'succeeded', 10_000]]);
+  });
+
+  it('a failed route settles as failed, charges nothing and throws the client error', async () => {
+    const keyId = await keyWithCredit('unlucky', 1_000_000);
+    const run = await pipeline.begin(await pipeline.admit(keyId), caller('req_fail'), pipeline.parse(form('gpt-image-1')));
+    await assert.rejects(run.route({ signal: never }), (error: ApiError) => error.status === 400);
+    await run.succeeded();
+    const account = (await ledger.account(keyId))!;
+    assert.deepEqual([account.reservedMicroUsd, account.spentMicroUsd], [0, 0]);
+    const records = await ledger.recentRequests({ limit: 10, keyId });
+    assert.deepEqual(records.map((record) => [record.status, record.httpStatus, record.costMicroUsd]), [['failed', 400, 0]], 'settled once, as failed');
+  });
+
+  it('begin refuses a key without the credit for the estimate, and reserves nothing', async () => {
+    const keyId = await keyWithCredit('broke', 1);
+    await assert.rejects(pipeline.begin(await pipeline.admit(keyId), caller('req_broke'), pipeline.parse(form('dall-e-2'))), (error: ApiError) => error.status === 429 && error.body.error.code === 'insufficient_quota');
+    assert.equal((await ledger.account(keyId))!.reservedMicroUsd, 0);
+  });
+});

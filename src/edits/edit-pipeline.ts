@@ -1,0 +1,93 @@
+/**
+ * `EditPipeline`: the one flow every edit takes, whichever edge it came through — admit the key
+ * (rate and concurrency limits), parse the form against the model's rules, reserve its
+ * estimated cost (model allowed, credit held), then an `EditRun` routes, answers and settles it.
+ * The HTTP route only adapts HTTP to these steps; refusals are thrown as catalogue errors.
+ */
+import type { AdmissionOutcome, KeyAdmission } from '../accounts/key-admission.ts';
+import type { KeyAccount, UsageLedger } from '../accounts/usage-ledger.ts';
+import type { EditBilling, OpenCharge } from '../billing/edit-billing.ts';
+import { apiError, type ApiError } from '../openai/error-catalogue.ts';
+import type { FormPart } from '../openai/form-parts.ts';
+import type { ServedModels } from '../openai/model-directory.ts';
+import { parseEditRequest, type EditRequest } from '../openai/parse-edit-request.ts';
+import type { ChannelRouter } from '../routing/channel-router.ts';
+import type { ResultPublisher } from '../storage/result-publisher.ts';
+import { EditRun, type EditCaller } from './edit-run.ts';
+
+/** Key limits, credit and usage records; absent: every key is unlimited and nothing is recorded. */
+export interface EditAccounting {
+  readonly ledger: UsageLedger;
+  readonly billing: EditBilling;
+  readonly admission: KeyAdmission;
+}
+
+export interface EditPipelineServices {
+  readonly models: ServedModels;
+  readonly router: ChannelRouter;
+  readonly accounting: EditAccounting | null;
+  readonly publisher: ResultPublisher;
+  readonly maxInputPixels: number;
+  readonly clock: () => number;
+  /** Fixed seed for every edit (tests); random per request when absent. */
+  readonly seed?: number;
+}
+
+/** A key's slot among its edits in flight; `release` once the edit has ended. */
+export interface Admission {
+  readonly account: KeyAccount | null;
+  release(): void;
+}
+
+export class EditPipeline {
+  readonly #services: EditPipelineServices;
+
+  constructor(services: EditPipelineServices) {
+    this.#services = services;
+  }
+
+  get models(): ServedModels {
+    return this.#services.models;
+  }
+
+  /** Checks the key's limits (null: the admin key, unlimited); throws the 429 when over one. */
+  async admit(keyId: string | null): Promise<Admission> {
+    const { accounting } = this.#services;
+    const account = accounting && keyId !== null ? await accounting.ledger.account(keyId) : null;
+    if (!accounting || !account) return { account, release: () => {} };
+    const outcome = accounting.admission.admit(account.keyId, account.limits);
+    if (!outcome.admitted) throw admissionRefusal(outcome, account);
+    return { account, release: () => outcome.release() };
+  }
+
+  /** The form checked against the model's rules; throws OpenAI's 400 for what it refuses. */
+  parse(parts: readonly FormPart[]): EditRequest {
+    return parseEditRequest(parts, this.#services.models, this.#services.maxInputPixels);
+  }
+
+  /** Reserves the edit's cost and returns its run; throws 403/429 when the key may not spend it. */
+  async begin(admission: Admission, caller: EditCaller, request: EditRequest): Promise<EditRun> {
+    const startedAtMs = this.#services.clock();
+    const charge = await this.#openCharge(admission.account, request);
+    const { router, accounting, publisher, clock, seed } = this.#services;
+    return new EditRun({ router, billing: accounting?.billing ?? null, publisher, clock, seed }, caller, request, charge, startedAtMs);
+  }
+
+  async #openCharge(account: KeyAccount | null, request: EditRequest): Promise<OpenCharge | null> {
+    const { accounting, router } = this.#services;
+    if (!accounting) return null;
+    const candidates = router.targetsFor(request.model.id).map((target) => target.channel);
+    const charge = await accounting.billing.open(account, request, candidates);
+    if (charge.kind === 'model_not_allowed') throw apiError('model_not_allowed', { model: request.model.id });
+    if (charge.kind === 'insufficient_quota') throw apiError('insufficient_quota');
+    return charge;
+  }
+}
+
+function admissionRefusal(outcome: Extract<AdmissionOutcome, { admitted: false }>, account: KeyAccount): ApiError {
+  const reason =
+    outcome.reason === 'requests_per_minute'
+      ? `This API key allows ${account.limits.requestsPerMinute} requests per minute.`
+      : `This API key allows ${account.limits.maxConcurrentEdits} edits in flight at once.`;
+  return apiError('rate_limit_exceeded', { reason, retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) });
+}

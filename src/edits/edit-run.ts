@@ -1,0 +1,132 @@
+/**
+ * `EditRun`: one admitted, parsed and reserved edit, from routing to settlement. `route` runs
+ * it on the model's channels (failing over), `answer` turns the result into OpenAI's
+ * `ImagesResponse` (publishing `url` results), and the run is settled exactly once — by
+ * `succeeded` after the answer, or by the failure `route` and `answer` throw — so an edit is
+ * never charged twice and a failed one never at all.
+ */
+import type { EditBilling, OpenCharge } from '../billing/edit-billing.ts';
+import type { EditResult, PartialImage } from '../engines/engine.ts';
+import type { RelayEditResult } from '../engines/openai/openai-image-engine.ts';
+import type { UpstreamStreamEvent } from '../engines/openai/relay-edit-job.ts';
+import { buildEditResponse, type ImageDatum, type ImagesResponse } from '../openai/edit-response.ts';
+import type { ApiError } from '../openai/error-catalogue.ts';
+import type { EditRequest } from '../openai/parse-edit-request.ts';
+import type { ChannelRouter } from '../routing/channel-router.ts';
+import { routedFailureToApiError } from '../routing/routed-failure-to-api-error.ts';
+import { NoChannelAvailableError, RoutedEditError, runRoutedEdit, type RoutedEditResult } from '../routing/run-routed-edit.ts';
+import type { ResultPublisher } from '../storage/result-publisher.ts';
+
+/** Who asked, as the caller's edge knows it. */
+export interface EditCaller {
+  readonly requestId: string;
+  /** Turns any failure into the catalogue error the client gets (logging what is unexpected). */
+  readonly toApiError: (error: unknown) => ApiError;
+  readonly log: { warn(fields: object, message: string): void };
+}
+
+export interface RouteHooks {
+  /** Aborted when the client has gone away. */
+  readonly signal: AbortSignal;
+  readonly onPartialImage?: (partial: PartialImage) => void;
+  readonly onUpstreamEvent?: (event: UpstreamStreamEvent) => void;
+}
+
+export interface EditRunServices {
+  readonly router: ChannelRouter;
+  readonly billing: EditBilling | null;
+  readonly publisher: ResultPublisher;
+  readonly clock: () => number;
+  readonly seed?: number;
+}
+
+export class EditRun {
+  readonly #services: EditRunServices;
+  readonly #caller: EditCaller;
+  readonly #charge: OpenCharge | null;
+  readonly #startedAtMs: number;
+  #routed: RoutedEditResult | null = null;
+  #settled = false;
+
+  constructor(services: EditRunServices, caller: EditCaller, readonly request: EditRequest, charge: OpenCharge | null, startedAtMs: number) {
+    this.#services = services;
+    this.#caller = caller;
+    this.#charge = charge;
+    this.#startedAtMs = startedAtMs;
+  }
+
+  /** The edit's result; on failure the run is settled as failed and the client's error thrown. */
+  async route(hooks: RouteHooks): Promise<RelayEditResult> {
+    try {
+      this.#routed = await runRoutedEdit(this.#services.router, this.request, {
+        requestId: this.#caller.requestId,
+        signal: hooks.signal,
+        seed: this.#services.seed,
+        onPartialImage: hooks.onPartialImage,
+        onUpstreamEvent: hooks.onUpstreamEvent,
+      });
+    } catch (error) {
+      if (error instanceof RoutedEditError || error instanceof NoChannelAvailableError) {
+        this.#caller.log.warn({ attempts: error.attempts }, 'edit failed on its channels');
+      }
+      throw await this.#fail(error, hooks.signal.aborted);
+    }
+    if (this.#routed.attempts.length > 1) this.#caller.log.warn({ attempts: this.#routed.attempts }, 'edit served after failover');
+    return this.#routed.result;
+  }
+
+  /** The JSON answer, `url` results published under `baseUrl`; a failure to publish settles the run as failed. */
+  async answer(result: EditResult, baseUrl: string): Promise<ImagesResponse> {
+    try {
+      const data: ImageDatum[] = [];
+      const upstreamUrls = (result as RelayEditResult).upstreamUrls;
+      if (upstreamUrls) {
+        // Only channels configured with `passUpstreamUrls` answer this way, and only for `url`.
+        for (const url of upstreamUrls) data.push({ url });
+      } else if (this.request.responseFormat === 'url') {
+        for (const image of result.images) data.push({ url: baseUrl + (await this.#services.publisher.publish(image.bytes, image.format)) });
+      } else {
+        for (const image of result.images) data.push({ b64_json: image.bytes.toString('base64') });
+      }
+      return buildEditResponse(this.request, Math.floor(this.#services.clock() / 1000), result.images, data, result.usage);
+    } catch (error) {
+      throw await this.#fail(error, false);
+    }
+  }
+
+  /** Settles a run whose answer is ready: charged as the result's usage says. */
+  async succeeded(): Promise<void> {
+    await this.#settle(null, false);
+  }
+
+  async #fail(error: unknown, clientGone: boolean): Promise<ApiError> {
+    const failure = this.#caller.toApiError(routedFailureToApiError(error));
+    await this.#settle({ failure, error }, clientGone);
+    return failure;
+  }
+
+  async #settle(failed: { failure: ApiError; error: unknown } | null, clientGone: boolean): Promise<void> {
+    if (this.#settled) return;
+    this.#settled = true;
+    const { billing, clock } = this.#services;
+    if (!this.#charge || !billing) return;
+    const routed = failed ? null : this.#routed;
+    await billing.close(this.#charge, {
+      requestId: this.#caller.requestId,
+      request: this.request,
+      channel: routed ? { name: routed.channel.name, builtIn: routed.channel.builtIn } : this.#failedChannel(failed?.error),
+      // A client that went away is not a server error: recorded as 499, nothing charged.
+      status: failed ? (clientGone ? 'client_closed' : 'failed') : 'succeeded',
+      httpStatus: failed ? (clientGone ? 499 : failed.failure.status) : 200,
+      latencyMs: clock() - this.#startedAtMs,
+      result: routed?.result ?? null,
+    });
+  }
+
+  #failedChannel(error: unknown): { name: string; builtIn: boolean } | null {
+    const name = error instanceof RoutedEditError ? error.channel : error instanceof NoChannelAvailableError ? error.lastChannel : null;
+    if (name === null) return null;
+    const channel = this.#services.router.channels().find((candidate) => candidate.name === name);
+    return { name, builtIn: channel?.builtIn ?? false };
+  }
+}
