@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import multipart from '@fastify/multipart';
 import type { KeyStore } from './accounts/key-store.ts';
 import type { UsageLedger } from './accounts/usage-ledger.ts';
+import type { EditRecordStore } from './accounts/edit-record-store.ts';
 import type { PixelgateConfig } from './config/config-schema.ts';
 import type { ImageEngine } from './engines/engine.ts';
 import { registerAdminChannelsRoute } from './http/admin-channels-route.ts';
@@ -40,6 +41,8 @@ export interface AppServices {
   readonly engines: ReadonlyMap<string, ImageEngine>;
   /** Key limits, credit and usage records; absent: keys are unlimited and no usage is recorded. */
   readonly usageLedger?: UsageLedger;
+  /** Idempotency records; absent: requests with `Idempotency-Key` are refused. */
+  readonly editRecords?: EditRecordStore;
   readonly clock?: () => number;
   readonly logger?: FastifyServerOptions['logger'];
   /** Fixed seed for every edit, for reproducible tests. */
@@ -97,6 +100,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     blobStore: services.blobStore,
     signingSecret: services.signingSecret,
     usageLedger: services.usageLedger ?? null,
+    editRecords: services.editRecords ?? null,
     clock,
     log: app.log,
     seed: services.seed,

@@ -9,6 +9,7 @@ import { databaseUrlForDataDirectory, openDatabase } from './accounts/database.t
 import { SqlKeyStore } from './accounts/sql-key-store.ts';
 import type { PixelgateConfig } from './config/config-schema.ts';
 import { SqlUsageLedger } from './accounts/sql-usage-ledger.ts';
+import { SqlEditRecordStore } from './accounts/sql-edit-record-store.ts';
 import { closeEngines, createEngines } from './engines/create-engines.ts';
 import { DiskBlobStore } from './storage/disk-blob-store.ts';
 import { loadOrCreateSigningSecret } from './storage/signing-secret.ts';
@@ -27,7 +28,7 @@ export async function openServices(config: PixelgateConfig): Promise<OpenedServi
   const signingSecret = await loadOrCreateSigningSecret(config.dataDir);
   const engines = createEngines(config);
   return {
-    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), blobStore, signingSecret, engines },
+    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords: new SqlEditRecordStore(database), blobStore, signingSecret, engines },
     async close() {
       await closeEngines(engines);
       await database.close();

@@ -205,6 +205,15 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    idempotency: Type.Object(
+      {
+        /** How long an `Idempotency-Key` binds its request and its answer is kept for replay (answer images in the result store). */
+        retentionSeconds: Type.Integer({ minimum: 60, default: 86_400 }),
+        /** How long a retry waits for the first request with its key, still running, before the 409. */
+        waitMs: Type.Integer({ minimum: 0, default: 120_000 }),
+      },
+      { ...strict, default: {} },
+    ),
     engines: Type.Object(
       {
         local: Type.Object(

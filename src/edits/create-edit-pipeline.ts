@@ -4,6 +4,9 @@
  * channel) and, with a usage ledger, key admission and billing. The server and the tests
  * build it the same way.
  */
+import { randomBytes } from 'node:crypto';
+import type { EditRecordStore } from '../accounts/edit-record-store.ts';
+import { IdempotencyGate } from './idempotency-gate.ts';
 import { KeyAdmission } from '../accounts/key-admission.ts';
 import type { UsageLedger } from '../accounts/usage-ledger.ts';
 import { EditBilling, type SettlementLog } from '../billing/edit-billing.ts';
@@ -25,6 +28,8 @@ export interface EditPipelineParts {
   readonly clock: () => number;
   readonly log: SettlementLog;
   readonly seed?: number;
+  /** Idempotency records; absent: requests with `Idempotency-Key` are refused. */
+  readonly editRecords: EditRecordStore | null;
 }
 
 export interface BuiltEditPipeline {
@@ -51,6 +56,19 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
     maxInputPixels: config.images.maxInputPixels,
     clock,
     seed: parts.seed,
+    idempotency: parts.editRecords
+      ? {
+          gate: new IdempotencyGate({
+            store: parts.editRecords,
+            nodeId: `node_${randomBytes(8).toString('hex')}`,
+            clock,
+            retentionMs: config.idempotency.retentionSeconds * 1000,
+            waitMs: config.idempotency.waitMs,
+          }),
+          blobStore: parts.blobStore,
+          retentionMs: config.idempotency.retentionSeconds * 1000,
+        }
+      : null,
   });
   return { pipeline, router, models };
 }

@@ -65,6 +65,7 @@ before(async () => {
     blobStore: new DiskBlobStore(path.join(directory, 'results')),
     signingSecret: Buffer.alloc(32, 7),
     usageLedger: ledger,
+    editRecords: null,
     clock: Date.now,
     log: { warn: () => {}, error: () => {} },
   }));

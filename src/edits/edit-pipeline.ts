@@ -7,7 +7,12 @@
 import type { AdmissionOutcome, KeyAdmission } from '../accounts/key-admission.ts';
 import type { KeyAccount, UsageLedger } from '../accounts/usage-ledger.ts';
 import type { EditBilling, OpenCharge } from '../billing/edit-billing.ts';
-import { apiError, type ApiError } from '../openai/error-catalogue.ts';
+import { ApiError, apiError } from '../openai/error-catalogue.ts';
+import type { ImagesResponse } from '../openai/edit-response.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { IdempotencyGate } from './idempotency-gate.ts';
+import { requestFingerprint } from './request-fingerprint.ts';
+import { replayAnswer, storeErrorAnswer, storeImagesAnswer } from './stored-answer.ts';
 import type { FormPart } from '../openai/form-parts.ts';
 import type { ServedModels } from '../openai/model-directory.ts';
 import { parseEditRequest, type EditRequest } from '../openai/parse-edit-request.ts';
@@ -31,7 +36,17 @@ export interface EditPipelineServices {
   readonly clock: () => number;
   /** Fixed seed for every edit (tests); random per request when absent. */
   readonly seed?: number;
+  /** Where `Idempotency-Key` records and replayed answers live; absent: the header is refused. */
+  readonly idempotency: { readonly gate: IdempotencyGate; readonly blobStore: BlobStore; readonly retentionMs: number } | null;
 }
+
+/** The answer to send, and whether it is a replay of an earlier request's. */
+export interface IdempotentOutcome {
+  readonly response: ImagesResponse;
+  readonly replayed: boolean;
+}
+
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
 /** A key's slot among its edits in flight; `release` once the edit has ended. */
 export interface Admission {
@@ -71,6 +86,34 @@ export class EditPipeline {
     const charge = await this.#openCharge(admission.account, request);
     const { router, accounting, publisher, clock, seed } = this.#services;
     return new EditRun({ router, billing: accounting?.billing ?? null, publisher, clock, seed }, caller, request, charge, startedAtMs);
+  }
+
+  /**
+   * Runs `execute` once per (scope, idempotency key): a retry with the same request gets the
+   * stored answer (after waiting for the first, when it is still running), a different request
+   * under the key the 400. Answers and client errors are stored for replay; a server error, a
+   * 429 or a refusal before the edit ran frees the key, so the retry runs it again.
+   */
+  async idempotent(scope: string, idempotencyKey: string, requestId: string, parts: readonly FormPart[], execute: () => Promise<ImagesResponse>): Promise<IdempotentOutcome> {
+    const { idempotency, clock } = this.#services;
+    if (!idempotencyKeyPattern.test(idempotencyKey)) throw apiError('invalid_idempotency_key', { reason: 'expected 1 to 255 printable ASCII characters.' });
+    if (idempotency === null) throw apiError('invalid_idempotency_key', { reason: 'this server keeps no idempotency records.' });
+    const entry = await idempotency.gate.enter({ scope, idempotencyKey, fingerprint: await requestFingerprint(parts), requestId });
+    if (entry.kind === 'replay') {
+      const replayed = await replayAnswer(entry.answer, idempotency.blobStore, clock());
+      if (replayed instanceof ApiError) throw replayed;
+      return { response: replayed, replayed: true };
+    }
+    let response: ImagesResponse;
+    try {
+      response = await execute();
+    } catch (error) {
+      const replayable = error instanceof ApiError && error.status < 500 && error.status !== 429;
+      await (replayable ? entry.finish(storeErrorAnswer(error)) : entry.release());
+      throw error;
+    }
+    await entry.finish(await storeImagesAnswer(response, idempotency.blobStore, clock() + idempotency.retentionMs));
+    return { response, replayed: false };
   }
 
   async #openCharge(account: KeyAccount | null, request: EditRequest): Promise<OpenCharge | null> {

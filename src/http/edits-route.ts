@@ -48,6 +48,8 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     fileLimit: (fieldName, partsSoFar) => pipeline.models.fileLimitFor(fieldName, partsSoFar),
   };
 
+  const baseUrl = (request: FastifyRequest) => options.publicBaseUrl ?? `${request.protocol}://${request.host}`;
+
   async function handler(request: FastifyRequest, reply: FastifyReply) {
     if (!request.isMultipart()) {
       throw apiError('invalid_content_type', { received: String(request.headers['content-type'] ?? 'none') });
@@ -61,6 +63,22 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
       const parts = await readMultipartForm(request, spoolDirectory, limits);
       const editRequest = pipeline.parse(parts);
       const caller: EditCaller = { requestId: request.id, toApiError: (error) => toApiError(error, request), log: request.log };
+      const idempotencyKey = request.headers['idempotency-key'];
+      if (idempotencyKey !== undefined) {
+        if (Array.isArray(idempotencyKey)) throw apiError('invalid_idempotency_key', { reason: 'send it once.' });
+        if (editRequest.stream) throw apiError('invalid_idempotency_key', { reason: 'not supported with stream=true yet.' });
+        const scope = principal?.kind === 'key' ? principal.key.id : '@admin';
+        // Not cancelled when the client goes away: the answer is kept for its retry.
+        const outcome = await pipeline.idempotent(scope, idempotencyKey, request.id, parts, async () => {
+          const run = await pipeline.begin(admission, caller, editRequest);
+          const result = await run.route({ signal: new AbortController().signal });
+          const response = await run.answer(result, baseUrl(request));
+          await run.succeeded();
+          return response;
+        });
+        if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+        return outcome.response;
+      }
       const run = await pipeline.begin(admission, caller, editRequest);
       const { signal } = abortOnDisconnect(reply);
       if (editRequest.stream) {
@@ -73,7 +91,7 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
         return reply;
       }
       const result = await run.route({ signal });
-      const response = await run.answer(result, options.publicBaseUrl ?? `${request.protocol}://${request.host}`);
+      const response = await run.answer(result, baseUrl(request));
       await run.succeeded();
       return response;
     } finally {

@@ -410,6 +410,27 @@ export const errorCatalogue = {
     param: noParam,
     message: () => 'The server is shutting down and takes no new requests. Please retry the request.',
   }),
+  idempotency_key_reused: entry({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'idempotency_key_reused',
+    param: noParam,
+    message: () => 'This Idempotency-Key was already used with a different request. Use a new key for a new request; a retry must send the same fields and files.',
+  }),
+  idempotency_request_in_progress: entry<{ retryAfterSeconds: number }>({
+    status: 409,
+    type: 'invalid_request_error',
+    code: 'idempotency_request_in_progress',
+    param: noParam,
+    message: () => 'The request with this Idempotency-Key is still running. Retry with the same key later to receive its result.',
+  }),
+  invalid_idempotency_key: entry<{ reason: string }>({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_idempotency_key',
+    param: noParam,
+    message: ({ reason }) => `Invalid Idempotency-Key header: ${reason}`,
+  }),
   server_error: entry({
     status: 500,
     type: 'server_error',

@@ -1,0 +1,51 @@
+/**
+ * An edit's answer kept for replay (idempotency keys): the status and JSON body the client got.
+ * `b64_json` images are not kept inline — they go to the blob store, and the stored body names
+ * their blob keys — so the database holds kilobytes, not megabytes, per answer.
+ */
+import { randomBytes } from 'node:crypto';
+import { apiError, ApiError, type ErrorBody } from '../openai/error-catalogue.ts';
+import type { ImagesResponse } from '../openai/edit-response.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+
+type StoredDatum = { readonly url: string } | { readonly blobKey: string };
+
+export type StoredAnswer =
+  | { readonly kind: 'images'; readonly response: Omit<ImagesResponse, 'data'> & { readonly data: readonly StoredDatum[] } }
+  | { readonly kind: 'error'; readonly status: number; readonly body: ErrorBody; readonly retryAfterSeconds: number | null };
+
+export async function storeImagesAnswer(response: ImagesResponse, blobStore: BlobStore, expiresAtMs: number): Promise<StoredAnswer> {
+  const data: StoredDatum[] = [];
+  for (const datum of response.data) {
+    if ('url' in datum) {
+      data.push({ url: datum.url });
+      continue;
+    }
+    const blobKey = `answer_${randomBytes(16).toString('hex')}`;
+    await blobStore.put(blobKey, Buffer.from(datum.b64_json, 'base64'), { contentType: 'application/octet-stream', expiresAtMs });
+    data.push({ blobKey });
+  }
+  return { kind: 'images', response: { ...response, data } };
+}
+
+export function storeErrorAnswer(error: ApiError): StoredAnswer {
+  return { kind: 'error', status: error.status, body: error.body, retryAfterSeconds: error.retryAfterSeconds };
+}
+
+/** The answer as first sent: an `ImagesResponse`, or the `ApiError` to throw. */
+export async function replayAnswer(answer: StoredAnswer, blobStore: BlobStore, nowMs: number): Promise<ImagesResponse | ApiError> {
+  if (answer.kind === 'error') return new ApiError('upstream_rejected', answer.body, answer.status, answer.retryAfterSeconds);
+  const data: ImagesResponse['data'] = [];
+  for (const datum of answer.response.data) {
+    if ('url' in datum) {
+      data.push({ url: datum.url });
+      continue;
+    }
+    const blob = await blobStore.get(datum.blobKey, nowMs);
+    if (blob === null) return apiError('server_error');
+    const chunks: Buffer[] = [];
+    for await (const chunk of blob.body) chunks.push(chunk as Buffer);
+    data.push({ b64_json: Buffer.concat(chunks).toString('base64') });
+  }
+  return { ...answer.response, data };
+}
