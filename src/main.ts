@@ -36,6 +36,7 @@ async function main(): Promise<void> {
 
   const sweep = setInterval(() => {
     services.blobStore.sweepExpired(Date.now()).catch((error) => app.log.error({ err: error }, 'result sweep failed'));
+    services.editRecords?.deleteExpired(Date.now()).catch((error) => app.log.error({ err: error }, 'idempotency record sweep failed'));
   }, config.results.sweepIntervalMs);
   sweep.unref();
 
