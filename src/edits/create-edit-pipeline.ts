@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EditRecordStore } from '../accounts/edit-record-store.ts';
 import { IdempotencyGate } from './idempotency-gate.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 import { KeyAdmission } from '../accounts/key-admission.ts';
 import type { UsageLedger } from '../accounts/usage-ledger.ts';
 import { EditBilling, type SettlementLog } from '../billing/edit-billing.ts';
@@ -60,7 +61,7 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
       ? {
           gate: new IdempotencyGate({
             store: parts.editRecords,
-            nodeId: `node_${randomBytes(8).toString('hex')}`,
+            leases: new LeaseKeeper(parts.editRecords, `node_${randomBytes(8).toString('hex')}`, clock),
             clock,
             retentionMs: config.idempotency.retentionSeconds * 1000,
             waitMs: config.idempotency.waitMs,

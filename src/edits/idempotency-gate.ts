@@ -8,17 +8,16 @@
  */
 import type { EditRecordStore, IdempotencyRecord, NewIdempotencyRecord } from '../accounts/edit-record-store.ts';
 import { apiError } from '../openai/error-catalogue.ts';
+import type { LeaseKeeper } from './lease-keeper.ts';
 import type { StoredAnswer } from './stored-answer.ts';
 
 export interface IdempotencyGateOptions {
   readonly store: EditRecordStore;
-  /** This process, as the owner of the records it holds. */
-  readonly nodeId: string;
+  /** Holds this node's running records (their owner is its node id). */
+  readonly leases: LeaseKeeper;
   readonly clock: () => number;
   readonly retentionMs: number;
   readonly waitMs: number;
-  /** How long a running record stays held without renewal; renewed at a third of it. */
-  readonly leaseMs?: number;
   readonly pollMs?: number;
 }
 
@@ -33,18 +32,13 @@ export type IdempotencyEntry =
   | { readonly kind: 'run'; finish(answer: StoredAnswer): Promise<void>; release(): Promise<void> }
   | { readonly kind: 'replay'; readonly answer: StoredAnswer };
 
-const defaultLeaseMs = 30_000;
 const defaultPollMs = 200;
 
 export class IdempotencyGate {
   readonly #options: IdempotencyGateOptions;
-  readonly #leaseMs: number;
-  #held = 0;
-  #renewal: NodeJS.Timeout | null = null;
 
   constructor(options: IdempotencyGateOptions) {
     this.#options = options;
-    this.#leaseMs = options.leaseMs ?? defaultLeaseMs;
   }
 
   async enter(request: IdempotencyRequest): Promise<IdempotencyEntry> {
@@ -74,8 +68,8 @@ export class IdempotencyGate {
       idempotencyKey: request.idempotencyKey,
       fingerprint: request.fingerprint,
       requestId: request.requestId,
-      owner: this.#options.nodeId,
-      leaseUntilMs: nowMs + this.#leaseMs,
+      owner: this.#options.leases.nodeId,
+      leaseUntilMs: this.#options.leases.leaseUntil(),
       createdAtMs: nowMs,
       expiresAtMs: nowMs + this.#options.retentionMs,
     };
@@ -83,7 +77,7 @@ export class IdempotencyGate {
 
   #running(request: IdempotencyRequest): IdempotencyEntry {
     const { store } = this.#options;
-    this.#hold();
+    const unhold = this.#options.leases.hold();
     let ended = false;
     const end = async (action: () => Promise<unknown>) => {
       if (ended) return;
@@ -91,7 +85,7 @@ export class IdempotencyGate {
       try {
         await action();
       } finally {
-        this.#unhold();
+        unhold();
       }
     };
     return {
@@ -99,23 +93,5 @@ export class IdempotencyGate {
       finish: (answer) => end(() => store.finishIdempotency(request.scope, request.idempotencyKey, request.requestId, JSON.stringify(answer))),
       release: () => end(() => store.releaseIdempotency(request.scope, request.idempotencyKey, request.requestId)),
     };
-  }
-
-  /** While this node holds records, it renews their leases so other nodes never take them over. */
-  #hold(): void {
-    this.#held += 1;
-    if (this.#renewal !== null) return;
-    const { store, nodeId, clock } = this.#options;
-    this.#renewal = setInterval(() => {
-      store.renewLeases(nodeId, clock() + this.#leaseMs).catch(() => {});
-    }, Math.max(1, Math.floor(this.#leaseMs / 3)));
-    this.#renewal.unref();
-  }
-
-  #unhold(): void {
-    this.#held -= 1;
-    if (this.#held > 0 || this.#renewal === null) return;
-    clearInterval(this.#renewal);
-    this.#renewal = null;
   }
 }
