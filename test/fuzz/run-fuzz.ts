@@ -189,7 +189,7 @@ async function main(): Promise<number> {
   clearInterval(sampler);
   const elapsedS = (performance.now() - startedAt) / 1000;
 
-  if (crashed !== undefined) failures.push(`the server exited (code ${crashed}) during the run:\n${server.stdout().slice(-3000)}`);
+  if (crashed !== undefined) failures.push(`the server exited (code ${crashed}) during the run:\n${server.stderr().slice(-3000)}\n${server.stdout().slice(-1500)}`);
   let peak = 0;
   if (crashed === undefined) {
     const health = await fetch(`${server.baseUrl}/health`).then((response) => response.status, () => 0);

@@ -19,6 +19,8 @@ export interface RunningServer {
   readonly exited: Promise<number | null>;
   /** Everything the process printed to stdout so far. */
   stdout(): string;
+  /** What the server wrote to stderr (crash reports). */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     pid: child.pid!,
     exited,
     stdout: () => stdout,
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
