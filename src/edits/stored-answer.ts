@@ -4,7 +4,7 @@
  * their blob keys — so the database holds kilobytes, not megabytes, per answer.
  */
 import { randomBytes } from 'node:crypto';
-import { apiError, ApiError, type ErrorBody } from '../openai/error-catalogue.ts';
+import { apiError, ApiError, type ApiErrorName, type ErrorBody } from '../openai/error-catalogue.ts';
 import type { ImagesResponse } from '../openai/edit-response.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 
@@ -12,7 +12,7 @@ type StoredDatum = { readonly url: string } | { readonly blobKey: string };
 
 export type StoredAnswer =
   | { readonly kind: 'images'; readonly response: Omit<ImagesResponse, 'data'> & { readonly data: readonly StoredDatum[] } }
-  | { readonly kind: 'error'; readonly status: number; readonly body: ErrorBody; readonly retryAfterSeconds: number | null };
+  | { readonly kind: 'error'; readonly errorName: ApiErrorName; readonly status: number; readonly body: ErrorBody; readonly retryAfterSeconds: number | null };
 
 export async function storeImagesAnswer(response: ImagesResponse, blobStore: BlobStore, expiresAtMs: number): Promise<StoredAnswer> {
   const data: StoredDatum[] = [];
@@ -29,12 +29,12 @@ export async function storeImagesAnswer(response: ImagesResponse, blobStore: Blo
 }
 
 export function storeErrorAnswer(error: ApiError): StoredAnswer {
-  return { kind: 'error', status: error.status, body: error.body, retryAfterSeconds: error.retryAfterSeconds };
+  return { kind: 'error', errorName: error.errorName, status: error.status, body: error.body, retryAfterSeconds: error.retryAfterSeconds };
 }
 
 /** The answer as first sent: an `ImagesResponse`, or the `ApiError` to throw. */
 export async function replayAnswer(answer: StoredAnswer, blobStore: BlobStore, nowMs: number): Promise<ImagesResponse | ApiError> {
-  if (answer.kind === 'error') return new ApiError('upstream_rejected', answer.body, answer.status, answer.retryAfterSeconds);
+  if (answer.kind === 'error') return new ApiError(answer.errorName, answer.body, answer.status, answer.retryAfterSeconds);
   const data: ImagesResponse['data'] = [];
   for (const datum of answer.response.data) {
     if ('url' in datum) {

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { fakeUsage, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { opaquePng } from '../support/images.ts';
 import { buildMultipart, postEdit, type TestPart } from '../support/multipart.ts';
+import { adminRequest, keyBalances, micro, usageRecordsOf } from '../support/admin-api.ts';
 import { startServer, type RunningServer } from '../support/start-server.ts';
 
 let upstream: FakeUpstream;
@@ -37,14 +38,7 @@ after(async () => {
   await upstream?.close();
 });
 
-async function admin(method: string, route: string, body?: unknown) {
-  const response = await fetch(server.baseUrl + route, {
-    method,
-    headers: { authorization: `Bearer ${server.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as any };
-}
+const admin = (method: string, route: string, body?: unknown) => adminRequest(server, method, route, body);
 
 const gptEdit = (): TestPart[] => [
   { name: 'model', value: 'gpt-image-1' },
@@ -52,7 +46,6 @@ const gptEdit = (): TestPart[] => [
   { name: 'image', filename: 'a.png', data: image, contentType: 'image/png' },
 ];
 
-const micro = (usd: number) => Math.round(usd * 1_000_000);
 
 async function keyWithCredit(name: string) {
   const created = await admin('POST', '/admin/keys', { name, credit_usd: 10 });
@@ -60,14 +53,8 @@ async function keyWithCredit(name: string) {
   return created.json as { id: string; key: string };
 }
 
-async function keyState(id: string) {
-  const key = (await admin('GET', '/admin/keys')).json.data.find((candidate: { id: string }) => candidate.id === id);
-  return { credit: micro(key.credit_usd), spent: micro(key.spent_usd), reserved: micro(key.reserved_usd) };
-}
-
-async function recordsOf(keyId: string) {
-  return (await admin('GET', `/admin/usage/requests?key_id=${keyId}&limit=100`)).json.data as any[];
-}
+const keyState = (id: string) => keyBalances(server, id);
+const recordsOf = (keyId: string) => usageRecordsOf(server, keyId);
 
 async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { opaquePng } from '../support/images.ts';
+import { adminRequest, keyBalances, usageRecordsOf } from '../support/admin-api.ts';
 import { startServer, type RunningServer } from '../support/start-server.ts';
 
 let upstream: FakeUpstream;
@@ -35,14 +36,7 @@ after(async () => {
   await upstream?.close();
 });
 
-async function admin(method: string, route: string, body?: unknown) {
-  const response = await fetch(server.baseUrl + route, {
-    method,
-    headers: { authorization: `Bearer ${server.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as any };
-}
+const admin = (method: string, route: string, body?: unknown) => adminRequest(server, method, route, body);
 
 async function keyWithCredit(name: string): Promise<{ id: string; client: OpenAI }> {
   const created = await admin('POST', '/admin/keys', { name, credit_usd: 10 });
@@ -50,13 +44,11 @@ async function keyWithCredit(name: string): Promise<{ id: string; client: OpenAI
   return { id: created.json.id, client: new OpenAI({ apiKey: created.json.key, baseURL: `${server.baseUrl}/v1`, maxRetries: 0 }) };
 }
 
-async function recordsOf(keyId: string): Promise<any[]> {
-  return (await admin('GET', `/admin/usage/requests?key_id=${keyId}&limit=100`)).json.data;
-}
+const recordsOf = (keyId: string) => usageRecordsOf(server, keyId);
 
 async function keyState(id: string) {
-  const key = (await admin('GET', '/admin/keys')).json.data.find((candidate: { id: string }) => candidate.id === id);
-  return { spent: Math.round(key.spent_usd * 1e6), reserved: Math.round(key.reserved_usd * 1e6) };
+  const { spent, reserved } = await keyBalances(server, id);
+  return { spent, reserved };
 }
 
 async function edit(client: OpenAI, idempotencyKey: string, prompt = 'a lighthouse') {
