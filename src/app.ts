@@ -31,6 +31,9 @@ import { registerWebConsoleRoute } from './http/web-console-route.ts';
 import { buildOpenApiDocument } from './openai/openapi-document.ts';
 import { createEditPipeline } from './edits/create-edit-pipeline.ts';
 import type { BlobStore } from './storage/blob-store.ts';
+import type { NodeRegistration } from './storage/node-registry.ts';
+import { registerTasksRoute } from './http/tasks-route.ts';
+import { TaskRecovery } from './edits/task-recovery.ts';
 
 export interface AppServices {
   readonly config: PixelgateConfig;
@@ -41,8 +44,10 @@ export interface AppServices {
   readonly engines: ReadonlyMap<string, ImageEngine>;
   /** Key limits, credit and usage records; absent: keys are unlimited and no usage is recorded. */
   readonly usageLedger?: UsageLedger;
-  /** Idempotency records; absent: requests with `Idempotency-Key` are refused. */
+  /** Idempotency records and async tasks; absent: `Idempotency-Key` is refused and `Prefer: respond-async` not applied. */
   readonly editRecords?: EditRecordStore;
+  /** This process among those on the data directory (`registerNode`); absent: a random node id. */
+  readonly node?: Pick<NodeRegistration, 'nodeId' | 'departedNodeIds' | 'forgetDeparted'>;
   readonly clock?: () => number;
   readonly logger?: FastifyServerOptions['logger'];
   /** Fixed seed for every edit, for reproducible tests. */
@@ -94,7 +99,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   });
   await app.register(multipart);
 
-  const { pipeline, router, models } = createEditPipeline({
+  const { pipeline, router, models, tasks } = createEditPipeline({
     config,
     engines: services.engines,
     blobStore: services.blobStore,
@@ -104,7 +109,14 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     clock,
     log: app.log,
     seed: services.seed,
+    nodeId: services.node?.nodeId,
   });
+  if (tasks) {
+    const recovery = new TaskRecovery(tasks, services.node ?? null, app.log);
+    app.addHook('onReady', () => recovery.start());
+    // Tasks running here get most of the shutdown grace to finish.
+    app.addHook('onClose', () => recovery.stop(Math.floor(config.server.shutdownGraceMs * 0.8)));
+  }
   const authenticate = createAuthenticator(services.keyStore, config.adminKey);
   const openApiDocument = buildOpenApiDocument(models, PIXELGATE_VERSION);
 
@@ -131,6 +143,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     streamKeepaliveMs: config.server.streamKeepaliveMs,
     clock,
   });
+  registerTasksRoute(app, tasks);
   registerResultsRoute(app, services.blobStore, services.signingSecret, clock);
   registerAdminKeysRoute(app, services.keyStore, services.usageLedger ?? null, config.models.served.map((model) => model.id));
   if (services.usageLedger) registerAdminUsageRoute(app, services.usageLedger, clock);

@@ -13,6 +13,7 @@ import { SqlEditRecordStore } from './accounts/sql-edit-record-store.ts';
 import { closeEngines, createEngines } from './engines/create-engines.ts';
 import { DiskBlobStore } from './storage/disk-blob-store.ts';
 import { loadOrCreateSigningSecret } from './storage/signing-secret.ts';
+import { registerNode } from './storage/node-registry.ts';
 
 export interface OpenedServices {
   readonly services: AppServices;
@@ -26,12 +27,16 @@ export async function openServices(config: PixelgateConfig): Promise<OpenedServi
   const database = await openDatabase({ url: config.database.url ?? databaseUrlForDataDirectory(config.dataDir) });
   const blobStore = new DiskBlobStore(path.join(config.dataDir, 'results'));
   const signingSecret = await loadOrCreateSigningSecret(config.dataDir);
+  const node = await registerNode(config.dataDir);
   const engines = createEngines(config);
+  const editRecords = new SqlEditRecordStore(database);
   return {
-    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords: new SqlEditRecordStore(database), blobStore, signingSecret, engines },
+    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords, blobStore, signingSecret, engines, node },
     async close() {
       await closeEngines(engines);
       await database.close();
+      // Only after the app closed (its tasks ended): a process that stops before this is found departed.
+      await node.unregister();
     },
   };
 }

@@ -10,7 +10,8 @@
  * releases its reservation. A running idempotency record in the same state is abandoned and
  * can be taken over by the next request carrying its key.
  */
-export type TaskStatus = 'queued' | 'in_progress' | 'succeeded' | 'failed';
+/** `expired`: ended, kept past `expiresAtMs` without its answer (then removed). */
+export type TaskStatus = 'queued' | 'in_progress' | 'succeeded' | 'failed' | 'expired';
 
 export interface EditTask {
   readonly id: string;
@@ -78,6 +79,10 @@ export interface EditRecordStore {
 
   /** Extends every running task and record `owner` holds to `leaseUntilMs`. */
   renewLeases(owner: string, leaseUntilMs: number): Promise<void>;
-  /** Removes tasks and records expired at `nowMs`; returns how many rows went. */
+  /**
+   * Removes idempotency records expired at `nowMs`; marks ended tasks past their expiry
+   * `expired` (answer dropped) and removes those expired for as long as they were kept.
+   * Returns how many rows went.
+   */
   deleteExpired(nowMs: number): Promise<number>;
 }

@@ -117,16 +117,22 @@ describeOnEveryDatabase('SqlEditRecordStore', (open) => {
     });
   });
 
-  test('deleteExpired removes ended tasks and finished records past their time, never open ones', async () => {
+  test('deleteExpired: finished records go; ended tasks turn expired without their answer, then go; open ones stay', async () => {
     await withStore(open, async (store) => {
-      await store.createTask(newTask({ id: 'task_open', expiresAtMs: now }));
-      await store.createTask(newTask({ id: 'task_done', expiresAtMs: now }));
-      await store.finishTask('task_done', 'succeeded', '{}', now);
+      await store.createTask(newTask({ id: 'task_open', createdAtMs: now - 100, expiresAtMs: now }));
+      await store.createTask(newTask({ id: 'task_done', createdAtMs: now - 100, expiresAtMs: now }));
+      await store.finishTask('task_done', 'succeeded', '{"kind":"images"}', now - 50);
       await store.claimIdempotency(newRecord({ expiresAtMs: now + 10 }), now);
       await store.finishIdempotency('key_a', 'retry-1', 'req_1', '{}');
-      assert.equal(await store.deleteExpired(now + 10), 2);
+      assert.equal(await store.deleteExpired(now + 10), 1);
       assert.equal((await store.task('key_a', 'task_open'))?.status, 'queued');
+      const expired = await store.task('key_a', 'task_done');
+      assert.deepEqual([expired?.status, expired?.answer, expired?.completedAtMs], ['expired', null, now - 50]);
+      // Kept 100 ms, so it answers `expired` until 100 ms after its expiry.
+      assert.equal(await store.deleteExpired(now + 99), 0);
+      assert.equal(await store.deleteExpired(now + 100), 1);
       assert.equal(await store.task('key_a', 'task_done'), null);
+      assert.equal((await store.task('key_a', 'task_open'))?.status, 'queued');
     });
   });
 });

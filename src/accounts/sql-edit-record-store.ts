@@ -3,7 +3,7 @@
  * state change is one conditional statement (`where status = …`), so two nodes racing for the
  * same task or key cannot both win.
  */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Database } from './database.ts';
 import type { EditTasksTable, IdempotencyRecordsTable } from './database-schema.ts';
 import type { EditRecordStore, EditTask, IdempotencyClaim, IdempotencyRecord, NewEditTask, NewIdempotencyRecord, TaskStatus } from './edit-record-store.ts';
@@ -199,8 +199,19 @@ export class SqlEditRecordStore implements EditRecordStore {
 
   async deleteExpired(nowMs: number): Promise<number> {
     const db = this.#database.db;
-    // A task still open is never deleted: its finisher or recovery must release its reservation first.
-    const tasks = await db.deleteFrom('edit_tasks').where('expires_at_ms', '<=', nowMs).where('status', 'not in', openTaskStatuses).executeTakeFirst();
+    // A task still open is never touched: its finisher or recovery must release its reservation first.
+    // An ended one past its expiry loses its answer but answers `expired` for as long again.
+    await db
+      .updateTable('edit_tasks')
+      .set({ status: 'expired', answer: null, updated_at_ms: nowMs })
+      .where('expires_at_ms', '<=', nowMs)
+      .where('status', 'in', ['succeeded', 'failed'])
+      .execute();
+    const tasks = await db
+      .deleteFrom('edit_tasks')
+      .where('status', '=', 'expired')
+      .where(sql<number>`2 * expires_at_ms - created_at_ms`, '<=', nowMs)
+      .executeTakeFirst();
     const records = await db.deleteFrom('idempotency_records').where('expires_at_ms', '<=', nowMs).where('status', '=', 'finished').executeTakeFirst();
     return Number(tasks.numDeletedRows) + Number(records.numDeletedRows);
   }

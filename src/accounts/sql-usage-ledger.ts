@@ -135,7 +135,8 @@ export class SqlUsageLedger implements UsageLedger {
         groupExpression.as('grouping'),
         sql<string | null>`max(api_keys.name)`.as('key_name'),
         sql<number>`count(*)`.as('edits'),
-        sql<number>`sum(case when usage_records.status = 'succeeded' then 1 else 0 end)`.as('succeeded'),
+        // An edit whose client had gone still succeeded (and was charged).
+        sql<number>`sum(case when usage_records.status in ('succeeded', 'client_gone') then 1 else 0 end)`.as('succeeded'),
         sql<number>`sum(usage_records.images)`.as('images'),
         sql<number>`sum(usage_records.cost_micro_usd)`.as('cost'),
         sql<number>`sum(usage_records.input_tokens)`.as('input_tokens'),

@@ -22,8 +22,14 @@ export interface KeyAccount {
   readonly spentMicroUsd: number;
 }
 
-/** `client_closed`: the client went away before the answer (recorded with HTTP status 499). */
-export type UsageStatus = 'succeeded' | 'failed' | 'client_closed';
+/**
+ * `client_gone`: the edit succeeded and was charged, but its client had gone away and sent no
+ * `Idempotency-Key` to fetch it again (HTTP status 499) — the operator may refund it.
+ * `interrupted`: the server stopped while the edit ran (an async task recovered after a crash;
+ * HTTP status 500, nothing charged). `client_closed`: older records of edits cancelled when
+ * their client went away (499, nothing charged).
+ */
+export type UsageStatus = 'succeeded' | 'failed' | 'client_gone' | 'interrupted' | 'client_closed';
 
 export interface UsageRecord {
   readonly requestId: string;

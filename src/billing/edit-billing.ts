@@ -79,7 +79,8 @@ export class EditBilling {
    */
   async close(charge: OpenCharge, ending: EditEnding): Promise<number> {
     const { result, request } = ending;
-    const succeeded = ending.status === 'succeeded' && result !== null;
+    // A result delivered to nobody (`client_gone`) was still made, and paid for upstream.
+    const succeeded = (ending.status === 'succeeded' || ending.status === 'client_gone') && result !== null;
     const first = result?.images[0];
     const cost =
       succeeded && ending.channel && first
@@ -122,6 +123,31 @@ export class EditBilling {
       this.#retryInBackground(charge.reservedMicroUsd, record);
     }
     return cost;
+  }
+
+  /**
+   * Settles an edit whose process stopped before it ended (an async task found interrupted):
+   * nothing charged, the reservation returned, an `interrupted` record written. Idempotent by
+   * request id, so an edit that did settle before its process died keeps that settlement.
+   */
+  async abandon(edit: { readonly requestId: string; readonly keyId: string | null; readonly model: string; readonly reservedMicroUsd: number; readonly startedAtMs: number }): Promise<void> {
+    const nowMs = this.#clock();
+    await this.#ledger.finish(edit.reservedMicroUsd, {
+      requestId: edit.requestId,
+      keyId: edit.keyId,
+      model: edit.model,
+      channel: null,
+      status: 'interrupted',
+      httpStatus: 500,
+      latencyMs: Math.max(0, nowMs - edit.startedAtMs),
+      images: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      textTokens: 0,
+      imageTokens: 0,
+      costMicroUsd: 0,
+      createdAtMs: nowMs,
+    });
   }
 
   #retryInBackground(reservedMicroUsd: number, record: UsageRecord): void {

@@ -205,6 +205,13 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    tasks: Type.Object(
+      {
+        /** How long an async task (`Prefer: respond-async`) and its result are kept after it was submitted. */
+        retentionSeconds: Type.Integer({ minimum: 60, default: 86_400 }),
+      },
+      { ...strict, default: {} },
+    ),
     idempotency: Type.Object(
       {
         /** How long an `Idempotency-Key` binds its request and its answer is kept for replay (answer images in the result store). */

@@ -19,6 +19,7 @@ import { ChannelRouter } from '../routing/channel-router.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { ResultPublisher } from '../storage/result-publisher.ts';
 import { EditPipeline } from './edit-pipeline.ts';
+import { EditTasks } from './edit-tasks.ts';
 
 export interface EditPipelineParts {
   readonly config: PixelgateConfig;
@@ -29,14 +30,17 @@ export interface EditPipelineParts {
   readonly clock: () => number;
   readonly log: SettlementLog;
   readonly seed?: number;
-  /** Idempotency records; absent: requests with `Idempotency-Key` are refused. */
+  /** Idempotency records and async tasks; absent: `Idempotency-Key` is refused, `Prefer: respond-async` not applied. */
   readonly editRecords: EditRecordStore | null;
+  /** This process's id as the owner of leases (random when absent). */
+  readonly nodeId?: string;
 }
 
 export interface BuiltEditPipeline {
   readonly pipeline: EditPipeline;
   readonly router: ChannelRouter;
   readonly models: ServedModels;
+  readonly tasks: EditTasks | null;
 }
 
 export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline {
@@ -47,21 +51,26 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
     return { id: model.id, rules: model.rules, engine: primary.name, engineModel: primary.upstreamModels.get(model.id) };
   });
   const models = new ServedModels(servedEntries, engines, config.models.defaultModel, config.models.defaultGptImageModel);
+  const billing = parts.usageLedger ? new EditBilling(parts.usageLedger, new PriceTable(config.billing), clock, parts.log) : null;
+  const leases = parts.editRecords ? new LeaseKeeper(parts.editRecords, parts.nodeId ?? `node_${randomBytes(8).toString('hex')}`, clock) : null;
+  const tasks =
+    parts.editRecords && leases
+      ? new EditTasks({ store: parts.editRecords, leases, blobStore: parts.blobStore, billing, clock, retentionMs: config.tasks.retentionSeconds * 1000, log: parts.log })
+      : null;
   const pipeline = new EditPipeline({
     models,
     router,
-    accounting: parts.usageLedger
-      ? { ledger: parts.usageLedger, billing: new EditBilling(parts.usageLedger, new PriceTable(config.billing), clock, parts.log), admission: new KeyAdmission(clock) }
-      : null,
+    accounting: parts.usageLedger && billing ? { ledger: parts.usageLedger, billing, admission: new KeyAdmission(clock) } : null,
     publisher: new ResultPublisher(parts.blobStore, parts.signingSecret, config.results.urlTtlSeconds, clock),
     maxInputPixels: config.images.maxInputPixels,
     clock,
     seed: parts.seed,
-    idempotency: parts.editRecords
+    tasks,
+    idempotency: parts.editRecords && leases
       ? {
           gate: new IdempotencyGate({
             store: parts.editRecords,
-            leases: new LeaseKeeper(parts.editRecords, `node_${randomBytes(8).toString('hex')}`, clock),
+            leases,
             clock,
             retentionMs: config.idempotency.retentionSeconds * 1000,
             waitMs: config.idempotency.waitMs,
@@ -71,5 +80,5 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
         }
       : null,
   });
-  return { pipeline, router, models };
+  return { pipeline, router, models, tasks };
 }

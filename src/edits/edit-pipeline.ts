@@ -8,11 +8,12 @@ import type { AdmissionOutcome, KeyAdmission } from '../accounts/key-admission.t
 import type { KeyAccount, UsageLedger } from '../accounts/usage-ledger.ts';
 import type { EditBilling, OpenCharge } from '../billing/edit-billing.ts';
 import { ApiError, apiError } from '../openai/error-catalogue.ts';
-import type { ImagesResponse } from '../openai/edit-response.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { IdempotencyGate } from './idempotency-gate.ts';
 import { requestFingerprint } from './request-fingerprint.ts';
-import { replayAnswer, storeErrorAnswer, storeImagesAnswer } from './stored-answer.ts';
+import { replayAnswer, storeAnswer, storeErrorAnswer, type EditAnswer } from './stored-answer.ts';
+import type { EditTasks, TaskSubmission } from './edit-tasks.ts';
+import type { TaskObject } from './task-object.ts';
 import type { FormPart } from '../openai/form-parts.ts';
 import type { ServedModels } from '../openai/model-directory.ts';
 import { parseEditRequest, type EditRequest } from '../openai/parse-edit-request.ts';
@@ -38,11 +39,13 @@ export interface EditPipelineServices {
   readonly seed?: number;
   /** Where `Idempotency-Key` records and replayed answers live; absent: the header is refused. */
   readonly idempotency: { readonly gate: IdempotencyGate; readonly blobStore: BlobStore; readonly retentionMs: number } | null;
+  /** Where `Prefer: respond-async` edits run and are kept; absent: the preference is not applied. */
+  readonly tasks: EditTasks | null;
 }
 
 /** The answer to send, and whether it is a replay of an earlier request's. */
 export interface IdempotentOutcome {
-  readonly response: ImagesResponse;
+  readonly answer: EditAnswer;
   readonly replayed: boolean;
 }
 
@@ -63,6 +66,15 @@ export class EditPipeline {
 
   get models(): ServedModels {
     return this.#services.models;
+  }
+
+  /** Whether async tasks can be kept (a `Prefer: respond-async` is applied). */
+  get acceptsTasks(): boolean {
+    return this.#services.tasks !== null;
+  }
+
+  get tasks(): EditTasks | null {
+    return this.#services.tasks;
   }
 
   /** Checks the key's limits (null: the admin key, unlimited); throws the 429 when over one. */
@@ -89,31 +101,55 @@ export class EditPipeline {
   }
 
   /**
+   * Reserves the edit and hands it to the async tasks: the accepted task comes back at once and
+   * the edit runs in the background; `submission.release` is called when it has ended (also
+   * when it is refused here).
+   */
+  async submit(admission: Admission, caller: EditCaller, request: EditRequest, submission: TaskSubmission): Promise<TaskObject> {
+    const { tasks } = this.#services;
+    if (tasks === null) throw new Error('async tasks are not configured');
+    let run: EditRun;
+    try {
+      run = await this.begin(admission, caller, request);
+    } catch (error) {
+      await submission.release();
+      throw error;
+    }
+    return tasks.submit(run, submission);
+  }
+
+  /**
    * Runs `execute` once per (scope, idempotency key): a retry with the same request gets the
    * stored answer (after waiting for the first, when it is still running), a different request
    * under the key the 400. Answers and client errors are stored for replay; a server error, a
    * 429 or a refusal before the edit ran frees the key, so the retry runs it again.
    */
-  async idempotent(scope: string, idempotencyKey: string, requestId: string, parts: readonly FormPart[], execute: () => Promise<ImagesResponse>): Promise<IdempotentOutcome> {
+  async idempotent(
+    scope: string,
+    idempotencyKey: string,
+    request: { readonly requestId: string; readonly parts: readonly FormPart[]; readonly async: boolean },
+    execute: () => Promise<EditAnswer>,
+  ): Promise<IdempotentOutcome> {
     const { idempotency, clock } = this.#services;
     if (!idempotencyKeyPattern.test(idempotencyKey)) throw apiError('invalid_idempotency_key', { reason: 'expected 1 to 255 printable ASCII characters.' });
     if (idempotency === null) throw apiError('invalid_idempotency_key', { reason: 'this server keeps no idempotency records.' });
-    const entry = await idempotency.gate.enter({ scope, idempotencyKey, fingerprint: await requestFingerprint(parts), requestId });
+    const fingerprint = await requestFingerprint(request.parts, request.async ? 'async' : 'direct');
+    const entry = await idempotency.gate.enter({ scope, idempotencyKey, fingerprint, requestId: request.requestId });
     if (entry.kind === 'replay') {
       const replayed = await replayAnswer(entry.answer, idempotency.blobStore, clock());
       if (replayed instanceof ApiError) throw replayed;
-      return { response: replayed, replayed: true };
+      return { answer: replayed, replayed: true };
     }
-    let response: ImagesResponse;
+    let answer: EditAnswer;
     try {
-      response = await execute();
+      answer = await execute();
     } catch (error) {
       const replayable = error instanceof ApiError && error.status < 500 && error.status !== 429;
       await (replayable ? entry.finish(storeErrorAnswer(error)) : entry.release());
       throw error;
     }
-    await entry.finish(await storeImagesAnswer(response, idempotency.blobStore, clock() + idempotency.retentionMs));
-    return { response, replayed: false };
+    await entry.finish(await storeAnswer(answer, idempotency.blobStore, clock() + idempotency.retentionMs));
+    return { answer, replayed: false };
   }
 
   async #openCharge(account: KeyAccount | null, request: EditRequest): Promise<OpenCharge | null> {

@@ -26,7 +26,10 @@ export interface EditCaller {
 }
 
 export interface RouteHooks {
-  /** Aborted when the client has gone away. */
+  /**
+   * Aborts the edit (the server is stopping). A client going away does not: an edit that has
+   * begun is finished and charged, its answer parked for a retry or recorded `client_gone`.
+   */
   readonly signal: AbortSignal;
   readonly onPartialImage?: (partial: PartialImage) => void;
   readonly onUpstreamEvent?: (event: UpstreamStreamEvent) => void;
@@ -55,6 +58,15 @@ export class EditRun {
     this.#startedAtMs = startedAtMs;
   }
 
+  get requestId(): string {
+    return this.#caller.requestId;
+  }
+
+  /** Credit held for this edit until it is settled (micro-USD; 0 when nothing is held). */
+  get reservedMicroUsd(): number {
+    return this.#charge?.reservedMicroUsd ?? 0;
+  }
+
   /** The edit's result; on failure the run is settled as failed and the client's error thrown. */
   async route(hooks: RouteHooks): Promise<RelayEditResult> {
     try {
@@ -69,7 +81,7 @@ export class EditRun {
       if (error instanceof RoutedEditError || error instanceof NoChannelAvailableError) {
         this.#caller.log.warn({ attempts: error.attempts }, 'edit failed on its channels');
       }
-      throw await this.#fail(error, hooks.signal.aborted);
+      throw await this.#fail(error);
     }
     if (this.#routed.attempts.length > 1) this.#caller.log.warn({ attempts: this.#routed.attempts }, 'edit served after failover');
     return this.#routed.result;
@@ -90,18 +102,26 @@ export class EditRun {
       }
       return buildEditResponse(this.request, Math.floor(this.#services.clock() / 1000), result.images, data, result.usage);
     } catch (error) {
-      throw await this.#fail(error, false);
+      throw await this.#fail(error);
     }
   }
 
-  /** Settles a run whose answer is ready: charged as the result's usage says. */
-  async succeeded(): Promise<void> {
-    await this.#settle(null, false);
+  /**
+   * Settles a run whose answer is ready: charged as the result's usage says. `delivered: false`
+   * (the client had gone and no retry can fetch the answer) records it as `client_gone`.
+   */
+  async succeeded(options: { readonly delivered: boolean } = { delivered: true }): Promise<void> {
+    await this.#settle(null, !options.delivered);
   }
 
-  async #fail(error: unknown, clientGone: boolean): Promise<ApiError> {
+  /** Settles the run as failed by `error` (unless it was settled already); returns the client's error. */
+  async fail(error: unknown): Promise<ApiError> {
+    return this.#fail(error);
+  }
+
+  async #fail(error: unknown): Promise<ApiError> {
     const failure = this.#caller.toApiError(routedFailureToApiError(error));
-    await this.#settle({ failure, error }, clientGone);
+    await this.#settle({ failure, error }, false);
     return failure;
   }
 
@@ -115,9 +135,9 @@ export class EditRun {
       requestId: this.#caller.requestId,
       request: this.request,
       channel: routed ? { name: routed.channel.name, builtIn: routed.channel.builtIn } : this.#failedChannel(failed?.error),
-      // A client that went away is not a server error: recorded as 499, nothing charged.
-      status: failed ? (clientGone ? 'client_closed' : 'failed') : 'succeeded',
-      httpStatus: failed ? (clientGone ? 499 : failed.failure.status) : 200,
+      // A result nobody received is still charged (the upstream billed it): `client_gone`.
+      status: failed ? 'failed' : clientGone ? 'client_gone' : 'succeeded',
+      httpStatus: failed ? failed.failure.status : clientGone ? 499 : 200,
       latencyMs: clock() - this.#startedAtMs,
       result: routed?.result ?? null,
     });

@@ -14,8 +14,10 @@ async function fileDigest(filePath: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export async function requestFingerprint(parts: readonly FormPart[]): Promise<string> {
+/** `mode`: how the answer is asked for — directly (JSON or stream) or as an async task. */
+export async function requestFingerprint(parts: readonly FormPart[], mode: 'direct' | 'async' = 'direct'): Promise<string> {
   const hash = createHash('sha256');
+  if (mode === 'async') hash.update('async;');
   for (const part of parts) {
     const value = part.kind === 'field' ? `field:${part.value}` : `file:${await fileDigest(part.path)}`;
     // Length-prefixed, so no choice of values can make two different forms hash alike.

@@ -1,5 +1,6 @@
 /**
- * An edit's answer kept for replay (idempotency keys): the status and JSON body the client got.
+ * An edit's answer kept for replay (idempotency keys, async tasks): the images response, the
+ * error, or the accepted task (a `Prefer: respond-async` request's 202) the client got.
  * `b64_json` images are not kept inline — they go to the blob store, and the stored body names
  * their blob keys — so the database holds kilobytes, not megabytes, per answer.
  */
@@ -7,12 +8,21 @@ import { randomBytes } from 'node:crypto';
 import { apiError, ApiError, type ApiErrorName, type ErrorBody } from '../openai/error-catalogue.ts';
 import type { ImagesResponse } from '../openai/edit-response.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
+import type { TaskObject } from './task-object.ts';
+
+/** What an edit answers: its images, or (asked to respond async) the task that will make them. */
+export type EditAnswer = { readonly kind: 'images'; readonly response: ImagesResponse } | { readonly kind: 'task'; readonly task: TaskObject };
 
 type StoredDatum = { readonly url: string } | { readonly blobKey: string };
 
 export type StoredAnswer =
   | { readonly kind: 'images'; readonly response: Omit<ImagesResponse, 'data'> & { readonly data: readonly StoredDatum[] } }
+  | { readonly kind: 'task'; readonly task: TaskObject }
   | { readonly kind: 'error'; readonly errorName: ApiErrorName; readonly status: number; readonly body: ErrorBody; readonly retryAfterSeconds: number | null };
+
+export async function storeAnswer(answer: EditAnswer, blobStore: BlobStore, expiresAtMs: number): Promise<StoredAnswer> {
+  return answer.kind === 'task' ? answer : storeImagesAnswer(answer.response, blobStore, expiresAtMs);
+}
 
 export async function storeImagesAnswer(response: ImagesResponse, blobStore: BlobStore, expiresAtMs: number): Promise<StoredAnswer> {
   const data: StoredDatum[] = [];
@@ -32,9 +42,10 @@ export function storeErrorAnswer(error: ApiError): StoredAnswer {
   return { kind: 'error', errorName: error.errorName, status: error.status, body: error.body, retryAfterSeconds: error.retryAfterSeconds };
 }
 
-/** The answer as first sent: an `ImagesResponse`, or the `ApiError` to throw. */
-export async function replayAnswer(answer: StoredAnswer, blobStore: BlobStore, nowMs: number): Promise<ImagesResponse | ApiError> {
+/** The answer as first sent, or the `ApiError` to throw. */
+export async function replayAnswer(answer: StoredAnswer, blobStore: BlobStore, nowMs: number): Promise<EditAnswer | ApiError> {
   if (answer.kind === 'error') return new ApiError(answer.errorName, answer.body, answer.status, answer.retryAfterSeconds);
+  if (answer.kind === 'task') return answer;
   const data: ImagesResponse['data'] = [];
   for (const datum of answer.response.data) {
     if ('url' in datum) {
@@ -47,5 +58,5 @@ export async function replayAnswer(answer: StoredAnswer, blobStore: BlobStore, n
     for await (const chunk of blob.body) chunks.push(chunk as Buffer);
     data.push({ b64_json: Buffer.concat(chunks).toString('base64') });
   }
-  return { ...answer.response, data };
+  return { kind: 'images', response: { ...answer.response, data } };
 }

@@ -45,3 +45,8 @@ export function createAuthenticator(keyStore: KeyStore, adminKey: string | null)
 }
 
 export type Authenticate = ReturnType<typeof createAuthenticator>;
+
+/** What a caller's tasks and idempotency keys belong to: its key's id, or `@admin` for the admin key. */
+export function principalScope(principal: Principal | undefined): string {
+  return principal?.kind === 'key' ? principal.key.id : '@admin';
+}

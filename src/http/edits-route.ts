@@ -1,8 +1,10 @@
 /**
  * `POST /v1/images/edits` (and the seed's `/v1/images/edits/`): adapts HTTP to the edit
  * pipeline (src/edits/): admit the key, read the multipart body as a stream (files spooled),
- * parse, reserve, then route and answer as JSON or as Server-Sent Events. Spooled uploads are
- * removed when the request ends, whatever happens.
+ * parse, reserve, then route and answer as JSON, as Server-Sent Events, or — with `Prefer:
+ * respond-async` — as a 202 task that runs in the background. `Idempotency-Key` runs the
+ * request once and replays its answer. An edit that has begun runs to its end even when the
+ * client leaves. Spooled uploads are removed when the request (or its task) ends.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +15,11 @@ import { apiError } from '../openai/error-catalogue.ts';
 import { readMultipartForm, type MultipartLimits } from './read-multipart-form.ts';
 import { toApiError } from './render-api-error.ts';
 import { sendEditStream } from './send-edit-stream.ts';
+import { principalScope } from './authenticate.ts';
+import { prefersRespondAsync } from './prefers-respond-async.ts';
+import { taskPollSeconds } from './tasks-route.ts';
+import type { EditAnswer } from '../edits/stored-answer.ts';
+import type { TaskObject } from '../edits/task-object.ts';
 
 export interface EditsRouteOptions {
   readonly pipeline: EditPipeline;
@@ -28,13 +35,32 @@ export interface EditsRouteOptions {
 
 const MAX_FIELD_BYTES = 256 * 1024;
 
-/** Aborted when the client goes away before the response is complete. */
-function abortOnDisconnect(reply: FastifyReply): AbortController {
-  const controller = new AbortController();
+/** The `Idempotency-Key` header, which may be sent once. */
+function idempotencyKeyHeader(value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) throw apiError('invalid_idempotency_key', { reason: 'send it once.' });
+  return value;
+}
+
+/** Whether the client has gone away before its response was complete. */
+function watchDisconnect(reply: FastifyReply): () => boolean {
+  let gone = false;
   reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!reply.raw.writableFinished) gone = true;
   });
-  return controller;
+  return () => gone;
+}
+
+/** An edit that has begun is not cancelled by its client leaving (see `RouteHooks.signal`). */
+const runsToTheEnd = new AbortController().signal;
+
+/** The 202 for an accepted task: where to poll, and when. */
+function sendAccepted(reply: FastifyReply, task: TaskObject): TaskObject {
+  reply.code(202);
+  reply.header('location', `/v1/images/tasks/${task.id}`);
+  reply.header('retry-after', String(taskPollSeconds));
+  reply.header('preference-applied', 'respond-async');
+  reply.header('cache-control', 'no-store');
+  return task;
 }
 
 export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOptions): void {
@@ -57,46 +83,58 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     const declaredLength = Number(request.headers['content-length'] ?? 0);
     if (declaredLength > options.maxRequestBytes) throw apiError('request_too_large', { limitBytes: options.maxRequestBytes });
     const principal = request.principal;
-    const admission = await pipeline.admit(principal?.kind === 'key' ? principal.key.id : null);
+    const keyId = principal?.kind === 'key' ? principal.key.id : null;
+    const admission = await pipeline.admit(keyId);
     const spoolDirectory = path.join(options.uploadsDirectory, request.id);
+    const release = async () => {
+      admission.release();
+      await rm(spoolDirectory, { recursive: true, force: true });
+    };
+    // An async task takes over the admission slot and the spooled files until it has ended.
+    let handedOver = false;
     try {
       const parts = await readMultipartForm(request, spoolDirectory, limits);
       const editRequest = pipeline.parse(parts);
       const caller: EditCaller = { requestId: request.id, toApiError: (error) => toApiError(error, request), log: request.log };
-      const idempotencyKey = request.headers['idempotency-key'];
-      if (idempotencyKey !== undefined) {
-        if (Array.isArray(idempotencyKey)) throw apiError('invalid_idempotency_key', { reason: 'send it once.' });
-        if (editRequest.stream) throw apiError('invalid_idempotency_key', { reason: 'not supported with stream=true yet.' });
-        const scope = principal?.kind === 'key' ? principal.key.id : '@admin';
-        // Not cancelled when the client goes away: the answer is kept for its retry.
-        const outcome = await pipeline.idempotent(scope, idempotencyKey, request.id, parts, async () => {
-          const run = await pipeline.begin(admission, caller, editRequest);
-          const result = await run.route({ signal: new AbortController().signal });
-          const response = await run.answer(result, baseUrl(request));
-          await run.succeeded();
-          return response;
-        });
-        if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-        return outcome.response;
-      }
-      const run = await pipeline.begin(admission, caller, editRequest);
-      const { signal } = abortOnDisconnect(reply);
+      const idempotencyKey = idempotencyKeyHeader(request.headers['idempotency-key']);
+      if (idempotencyKey !== undefined && editRequest.stream) throw apiError('invalid_idempotency_key', { reason: 'not supported with stream=true yet.' });
+      // A stream answers as it goes; RFC 7240 lets a server not apply a preference (no Preference-Applied then).
+      const respondAsync = !editRequest.stream && pipeline.acceptsTasks && prefersRespondAsync(request.headers.prefer);
+      const scope = principalScope(principal);
+      const clientGone = watchDisconnect(reply);
+
       if (editRequest.stream) {
+        const run = await pipeline.begin(admission, caller, editRequest);
         const execute = async (onPartialImage: RouteHooks['onPartialImage'], onUpstreamEvent: RouteHooks['onUpstreamEvent']) => {
-          const result = await run.route({ signal, onPartialImage, onUpstreamEvent });
-          await run.succeeded();
+          const result = await run.route({ signal: runsToTheEnd, onPartialImage, onUpstreamEvent });
+          await run.succeeded({ delivered: !clientGone() });
           return result;
         };
         await sendEditStream(request, reply, editRequest, execute, options.clock, options.streamKeepaliveMs);
         return reply;
       }
-      const result = await run.route({ signal });
-      const response = await run.answer(result, baseUrl(request));
-      await run.succeeded();
-      return response;
+
+      const execute = async (): Promise<EditAnswer> => {
+        if (respondAsync) {
+          handedOver = true;
+          const task = await pipeline.submit(admission, caller, editRequest, { scope, keyId, baseUrl: baseUrl(request), release });
+          return { kind: 'task', task };
+        }
+        const run = await pipeline.begin(admission, caller, editRequest);
+        const result = await run.route({ signal: runsToTheEnd });
+        const response = await run.answer(result, baseUrl(request));
+        // With an Idempotency-Key the answer is parked for the client's retry: delivered either way.
+        await run.succeeded({ delivered: idempotencyKey !== undefined || !clientGone() });
+        return { kind: 'images', response };
+      };
+      const outcome =
+        idempotencyKey === undefined
+          ? { answer: await execute(), replayed: false }
+          : await pipeline.idempotent(scope, idempotencyKey, { requestId: request.id, parts, async: respondAsync }, execute);
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return outcome.answer.kind === 'task' ? sendAccepted(reply, outcome.answer.task) : outcome.answer.response;
     } finally {
-      admission.release();
-      await rm(spoolDirectory, { recursive: true, force: true });
+      if (!handedOver) await release();
     }
   }
 

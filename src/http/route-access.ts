@@ -40,6 +40,8 @@ export const routeAccessTable: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/models/:model': 'api_key',
   'POST /v1/images/edits': 'api_key',
   'POST /v1/images/edits/': 'api_key',
+  // The route answers 404 for a task another key submitted.
+  'GET /v1/images/tasks/:id': 'api_key',
   'POST /admin/keys': 'admin',
   'GET /admin/keys': 'admin',
   'PATCH /admin/keys/:id': 'admin',

@@ -431,6 +431,20 @@ export const errorCatalogue = {
     param: noParam,
     message: ({ reason }) => `Invalid Idempotency-Key header: ${reason}`,
   }),
+  task_not_found: entry<{ id: string }>({
+    status: 404,
+    type: 'invalid_request_error',
+    code: 'task_not_found',
+    param: noParam,
+    message: ({ id }) => `No task with id '${id}' exists for this API key (tasks are kept for a limited time).`,
+  }),
+  task_interrupted: entry({
+    status: 500,
+    type: 'server_error',
+    code: 'task_interrupted',
+    param: noParam,
+    message: () => 'The server running this task stopped before it finished; nothing was charged. Submit the edit again.',
+  }),
   server_error: entry({
     status: 500,
     type: 'server_error',
