@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { openDatabase, type Database } from '../accounts/database.ts';
 import { SqlKeyStore } from '../accounts/sql-key-store.ts';
 import { SqlUsageLedger } from '../accounts/sql-usage-ledger.ts';
+import { SqlEditRecordStore } from '../accounts/sql-edit-record-store.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { EngineError, type EditResult, type ImageEngine } from '../engines/engine.ts';
 import { StandInEngine } from '../engines/stand-in/stand-in-engine.ts';
@@ -21,6 +22,7 @@ import type { FormPart } from '../openai/form-parts.ts';
 import { DiskBlobStore } from '../storage/disk-blob-store.ts';
 import { createEditPipeline } from './create-edit-pipeline.ts';
 import type { EditPipeline } from './edit-pipeline.ts';
+import type { EditTasks } from './edit-tasks.ts';
 import type { EditCaller } from './edit-run.ts';
 
 let directory: string;
@@ -28,6 +30,8 @@ let database: Database;
 let ledger: SqlUsageLedger;
 let keys: SqlKeyStore;
 let pipeline: EditPipeline;
+let records: SqlEditRecordStore;
+let tasks: EditTasks;
 let imagePart: FormPart;
 const warnings: string[] = [];
 
@@ -59,16 +63,20 @@ before(async () => {
     ['stand-in', new StandInEngine()],
     ['failing', new FailingEngine()],
   ]);
-  ({ pipeline } = createEditPipeline({
+  records = new SqlEditRecordStore(database);
+  let built: EditTasks | null;
+  ({ pipeline, tasks: built } = createEditPipeline({
     config,
     engines,
     blobStore: new DiskBlobStore(path.join(directory, 'results')),
     signingSecret: Buffer.alloc(32, 7),
     usageLedger: ledger,
-    editRecords: null,
+    editRecords: records,
+    nodeId: 'node_0000000000000001',
     clock: Date.now,
     log: { warn: () => {}, error: () => {} },
   }));
+  tasks = built!;
   const png = await sharp({ create: { width: 16, height: 16, channels: 4, background: '#336699' } }).png().toBuffer();
   const imagePath = path.join(directory, 'image.png');
   await writeFile(imagePath, png);
@@ -146,5 +154,74 @@ describe('EditPipeline', () => {
     const keyId = await keyWithCredit('broke', 1);
     await assert.rejects(pipeline.begin(await pipeline.admit(keyId), caller('req_broke'), pipeline.parse(form('dall-e-2'))), (error: ApiError) => error.status === 429 && error.body.error.code === 'insufficient_quota');
     assert.equal((await ledger.account(keyId))!.reservedMicroUsd, 0);
+  });
+});
+
+describe('async tasks', () => {
+  async function untilEnded(scope: string, id: string) {
+    for (;;) {
+      const task = await tasks.view(scope, id);
+      if (task && task.status !== 'queued' && task.status !== 'in_progress') return task;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it('submit answers the queued task at once; it then succeeds with the ImagesResponse, charged once, and only its scope reads it', async () => {
+    const keyId = await keyWithCredit('async', 1_000_000);
+    let released = 0;
+    const accepted = await pipeline.submit(await pipeline.admit(keyId), caller('req_task'), pipeline.parse(form('dall-e-2')), {
+      scope: keyId,
+      keyId,
+      baseUrl: 'http://pixelgate.test',
+      release: async () => {
+        released += 1;
+      },
+    });
+    assert.deepEqual(Object.keys(accepted), ['id', 'object', 'status', 'created_at']);
+    assert.deepEqual([accepted.object, accepted.status], ['image.edit.task', 'queued']);
+    const ended = await untilEnded(keyId, accepted.id);
+    assert.equal(ended.status, 'succeeded');
+    assert.equal(ended.result?.data.length, 1);
+    // dall-e-2 answers `url` by default: published like a synchronous edit's.
+    assert.match((ended.result?.data[0] as { url: string }).url, /^http:\/\/pixelgate\.test\/v1\/results\//);
+    assert.ok(ended.expires_at! > ended.created_at);
+    while (released === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(released, 1, 'its admission and uploads are freed once, when it ended');
+    assert.equal(await tasks.view('key_other', accepted.id), null);
+    const account = (await ledger.account(keyId))!;
+    assert.deepEqual([account.reservedMicroUsd, account.spentMicroUsd], [0, 10_000]);
+  });
+
+  it('a task whose edit fails ends failed with the OpenAI error, charged nothing', async () => {
+    const keyId = await keyWithCredit('async-fails', 1_000_000);
+    const accepted = await pipeline.submit(await pipeline.admit(keyId), caller('req_task_fail'), pipeline.parse(form('gpt-image-1')), {
+      scope: keyId,
+      keyId,
+      baseUrl: 'http://pixelgate.test',
+      release: async () => {},
+    });
+    const ended = await untilEnded(keyId, accepted.id);
+    assert.deepEqual([ended.status, ended.result, Object.keys(ended.error ?? {}).sort()], ['failed', undefined, ['code', 'message', 'param', 'type']]);
+    assert.equal((await ledger.account(keyId))!.spentMicroUsd, 0);
+  });
+
+  it('recoverInterrupted fails the open tasks of a departed node and releases their reservations, once', async () => {
+    const keyId = await keyWithCredit('orphaned', 1_000_000);
+    assert.ok(await ledger.reserve(keyId, 40_000));
+    const now = Date.now();
+    const base = { scope: keyId, keyId, model: 'dall-e-2', createdAtMs: now, expiresAtMs: now + 60_000, reservedMicroUsd: 40_000 };
+    await records.createTask({ ...base, id: 'task_orphan', requestId: 'req_orphan', owner: 'node_dead', leaseUntilMs: now + 60_000 });
+    await records.startTask('task_orphan', now);
+    // Another live node's task, its lease current: not touched.
+    await records.createTask({ ...base, id: 'task_alive', requestId: 'req_alive', owner: 'node_alive', leaseUntilMs: now + 60_000, reservedMicroUsd: 0 });
+    assert.equal(await tasks.recoverInterrupted(['node_dead']), 1);
+    assert.equal(await tasks.recoverInterrupted(['node_dead']), 0);
+    const failed = await tasks.view(keyId, 'task_orphan');
+    assert.deepEqual([failed?.status, failed?.error?.code], ['failed', 'task_interrupted']);
+    assert.equal((await tasks.view(keyId, 'task_alive'))?.status, 'queued');
+    const account = (await ledger.account(keyId))!;
+    assert.deepEqual([account.reservedMicroUsd, account.spentMicroUsd], [0, 0]);
+    const usage = await ledger.recentRequests({ limit: 10, keyId });
+    assert.deepEqual(usage.map((record) => [record.requestId, record.status, record.httpStatus, record.costMicroUsd]), [['req_orphan', 'interrupted', 500, 0]]);
   });
 });

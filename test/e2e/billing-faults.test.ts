@@ -1,7 +1,7 @@
 /**
  * Money under faults, end to end: an edit the upstream was paid for is delivered even when the
  * usage write fails (the settlement is retried until it lands, and the reservation with it), and
- * a client that goes away mid-edit is recorded as `client_closed`/499, charged nothing, with its
+ * a client that goes away mid-edit still has its edit finished, recorded as `client_gone`/499 and charged, with its
  * reservation released. The write failure is real: the test adds a trigger to the server's own
  * SQLite file that makes every insert into `usage_records` fail, then drops it.
  */
@@ -90,9 +90,9 @@ describe('billing under faults', () => {
     assert.deepEqual(state, { credit: 10_000_000 - settledMicroUsd, spent: settledMicroUsd, reserved: 0 });
   });
 
-  it('records a client that goes away mid-edit as client_closed/499, charges nothing and releases the reservation', async () => {
+  it('finishes an edit whose client went away: recorded client_gone/499, charged once, reservation released', async () => {
     const key = await keyWithCredit('goes-away');
-    upstream.cue({ kind: 'hang' });
+    upstream.cue({ kind: 'openai', delayMs: 1_000 });
     const form = buildMultipart(gptEdit());
     const controller = new AbortController();
     const pending = fetch(`${server.baseUrl}/v1/images/edits`, {
@@ -107,8 +107,12 @@ describe('billing under faults', () => {
     const records = await eventually(() => recordsOf(key.id), (rows) => rows.length > 0);
     assert.deepEqual(
       records.map((record) => [record.status, record.http_status, micro(record.cost_usd)]),
-      [['client_closed', 499, 0]],
+      [['client_gone', 499, settledMicroUsd]],
     );
-    assert.deepEqual(await eventually(() => keyState(key.id), (value) => value.reserved === 0), { credit: 10_000_000, spent: 0, reserved: 0 });
+    assert.deepEqual(await eventually(() => keyState(key.id), (value) => value.reserved === 0), {
+      credit: 10_000_000 - settledMicroUsd,
+      spent: settledMicroUsd,
+      reserved: 0,
+    });
   });
 });

@@ -17,6 +17,7 @@ import { opaquePng } from '../support/images.ts';
 import { buildMultipart, type TestPart } from '../support/multipart.ts';
 import { startNginx, type RunningNginx } from '../support/start-nginx.ts';
 import { startServer, type RunningServer } from '../support/start-server.ts';
+import { adminRequest, keyBalances, micro, usageRecordsOf } from '../support/admin-api.ts';
 
 const proxyReadTimeoutSeconds = 2;
 const upstreamDelayMs = 3500;
@@ -37,17 +38,8 @@ function serverConfig(upstreamBaseUrl: string, idempotencyWaitMs = 120_000) {
   };
 }
 
-const micro = (usd: number) => Math.round(usd * 1_000_000);
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
-
-async function admin(server: RunningServer, method: string, route: string, body?: unknown) {
-  const response = await fetch(server.baseUrl + route, {
-    method,
-    headers: { authorization: `Bearer ${server.adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as any };
-}
+const admin = adminRequest;
 
 async function keyWithCredit(server: RunningServer, name: string) {
   const created = await admin(server, 'POST', '/admin/keys', { name, credit_usd: creditMicroUsd / 1_000_000 });
@@ -55,14 +47,7 @@ async function keyWithCredit(server: RunningServer, name: string) {
   return created.json as { id: string; key: string };
 }
 
-async function keyState(server: RunningServer, keyId: string) {
-  const key = (await admin(server, 'GET', '/admin/keys')).json.data.find((candidate: { id: string }) => candidate.id === keyId);
-  return { credit: micro(key.credit_usd), spent: micro(key.spent_usd), reserved: micro(key.reserved_usd) };
-}
-
-async function usageRecordsOf(server: RunningServer, keyId: string) {
-  return (await admin(server, 'GET', `/admin/usage/requests?key_id=${keyId}&limit=100`)).json.data as any[];
-}
+const keyState = keyBalances;
 
 async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
