@@ -14,7 +14,8 @@ import type { EditCaller, RouteHooks } from '../edits/edit-run.ts';
 import { apiError } from '../openai/error-catalogue.ts';
 import { readMultipartForm, type MultipartLimits } from './read-multipart-form.ts';
 import { toApiError } from './render-api-error.ts';
-import { sendEditStream } from './send-edit-stream.ts';
+import { sendEditStream, type StreamOutcome } from './send-edit-stream.ts';
+import type { RelayEditResult } from '../engines/openai/openai-image-engine.ts';
 import { principalScope } from './authenticate.ts';
 import { prefersRespondAsync } from './prefers-respond-async.ts';
 import { taskPollSeconds } from './tasks-route.ts';
@@ -97,20 +98,33 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
       const editRequest = pipeline.parse(parts);
       const caller: EditCaller = { requestId: request.id, toApiError: (error) => toApiError(error, request), log: request.log };
       const idempotencyKey = idempotencyKeyHeader(request.headers['idempotency-key']);
-      if (idempotencyKey !== undefined && editRequest.stream) throw apiError('invalid_idempotency_key', { reason: 'not supported with stream=true yet.' });
       // A stream answers as it goes; RFC 7240 lets a server not apply a preference (no Preference-Applied then).
       const respondAsync = !editRequest.stream && pipeline.acceptsTasks && prefersRespondAsync(request.headers.prefer);
       const scope = principalScope(principal);
       const clientGone = watchDisconnect(reply);
 
       if (editRequest.stream) {
-        const run = await pipeline.begin(admission, caller, editRequest);
-        const execute = async (onPartialImage: RouteHooks['onPartialImage'], onUpstreamEvent: RouteHooks['onUpstreamEvent']) => {
-          const result = await run.route({ signal: runsToTheEnd, onPartialImage, onUpstreamEvent });
-          await run.succeeded({ delivered: !clientGone() });
-          return result;
+        // Without a key, refusals (credit, model) come before the stream, as HTTP errors.
+        const reserved = idempotencyKey === undefined ? await pipeline.begin(admission, caller, editRequest) : null;
+        const streamRun = async (onPartialImage: RouteHooks['onPartialImage'], onUpstreamEvent: RouteHooks['onUpstreamEvent']): Promise<StreamOutcome> => {
+          let result: RelayEditResult | null = null;
+          const execute = async (): Promise<EditAnswer> => {
+            const run = reserved ?? (await pipeline.begin(admission, caller, editRequest));
+            result = await run.route({ signal: runsToTheEnd, onPartialImage, onUpstreamEvent });
+            // Kept for a retry with the key (images as b64_json, as a stream sends them).
+            const response = idempotencyKey === undefined ? null : await run.answer(result, baseUrl(request));
+            await run.succeeded({ delivered: idempotencyKey !== undefined || !clientGone() });
+            return { kind: 'images', response: response ?? { created: 0, data: [] } };
+          };
+          if (idempotencyKey === undefined) {
+            await execute();
+            return { kind: 'result', result: result! };
+          }
+          const outcome = await pipeline.idempotent(scope, idempotencyKey, { requestId: request.id, parts, async: false }, execute);
+          if (outcome.answer.kind !== 'images') throw new Error('a stream request stored a task answer');
+          return outcome.replayed ? { kind: 'replay', response: outcome.answer.response } : { kind: 'result', result: result! };
         };
-        await sendEditStream(request, reply, editRequest, execute, options.clock, options.streamKeepaliveMs);
+        await sendEditStream(request, reply, editRequest, streamRun, options.clock, options.streamKeepaliveMs);
         return reply;
       }
 

@@ -3,16 +3,20 @@
  * while the engine works, then one `image_edit.completed` frame. No `[DONE]`. A failure after
  * the stream has begun is one `error` frame, as the SDK expects. Until the first event, a
  * `: keepalive` comment goes out every `keepaliveMs` (the headers go at once), so a proxy's
- * idle timeout does not cut a long edit.
+ * idle timeout does not cut a long edit — nor an `Idempotency-Key` retry waiting for the first
+ * request, whose stored answer it then replays as the completed event.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PartialImage } from '../engines/engine.ts';
 import type { RelayEditResult } from '../engines/openai/openai-image-engine.ts';
 import type { UpstreamStreamEvent } from '../engines/openai/relay-edit-job.ts';
-import { resolvedOptions } from '../openai/edit-response.ts';
+import { resolvedOptions, type ImagesResponse } from '../openai/edit-response.ts';
 import type { EditRequest } from '../openai/parse-edit-request.ts';
 import { OPENAI_VERSION } from './response-headers.ts';
 import { toApiError } from './render-api-error.ts';
+
+/** What a stream ends with: the edit's own result, or (an `Idempotency-Key` retry) the first request's stored answer. */
+export type StreamOutcome = { readonly kind: 'result'; readonly result: RelayEditResult } | { readonly kind: 'replay'; readonly response: ImagesResponse };
 
 function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -22,7 +26,7 @@ export async function sendEditStream(
   request: FastifyRequest,
   reply: FastifyReply,
   editRequest: EditRequest,
-  run: (onPartialImage: (partial: PartialImage) => void, onUpstreamEvent: (event: UpstreamStreamEvent) => void) => Promise<RelayEditResult>,
+  run: (onPartialImage: (partial: PartialImage) => void, onUpstreamEvent: (event: UpstreamStreamEvent) => void) => Promise<StreamOutcome>,
   clock: () => number,
   keepaliveMs: number,
 ): Promise<void> {
@@ -53,7 +57,7 @@ export async function sendEditStream(
     const partialSize = editRequest.size ?? first;
     const passThrough = (event: UpstreamStreamEvent) =>
       write(`event: ${event.event}\n${event.data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
-    const result = await run((partial) => {
+    const outcome = await run((partial) => {
       write(
         frame('image_edit.partial_image', {
           type: 'image_edit.partial_image',
@@ -64,6 +68,27 @@ export async function sendEditStream(
         }),
       );
     }, passThrough);
+    if (outcome.kind === 'replay') {
+      // A replay has no partial images: the stored answer's completed event(s) only.
+      const { response } = outcome;
+      for (const datum of response.data) {
+        if (!('b64_json' in datum)) continue;
+        write(
+          frame('image_edit.completed', {
+            type: 'image_edit.completed',
+            b64_json: datum.b64_json,
+            created_at: response.created,
+            size: response.size,
+            quality: response.quality,
+            background: response.background,
+            output_format: response.output_format,
+            ...(response.usage ? { usage: response.usage } : {}),
+          }),
+        );
+      }
+      return;
+    }
+    const { result } = outcome;
     // A relayed stream ends with the upstream's own completed event, unchanged.
     if (result.completedEvent) {
       passThrough(result.completedEvent);

@@ -117,6 +117,47 @@ describe('Idempotency-Key', () => {
     assert.equal(fresh.response.headers.get('idempotent-replayed'), null, "another API key's use of the same key is its own");
   });
 
+  it('a stream with a key runs once: its retry streams the stored completed event; an async retry gets the same task', async () => {
+    const { id, client } = await keyWithCredit('streams-and-tasks');
+    const callsBefore = upstream.requests.length;
+    const streamed = async () => {
+      const events: any[] = [];
+      const stream = await client.images.edit(
+        { model: 'gpt-image-1', image: await toFile(image, 'a.png', { type: 'image/png' }), prompt: 'streamed', stream: true },
+        { headers: { 'Idempotency-Key': 'stream-1' } },
+      );
+      for await (const event of stream) events.push(event);
+      return events.filter((event) => event.type === 'image_edit.completed');
+    };
+    const [first] = await streamed();
+    const [replayed] = await streamed();
+    assert.equal(replayed.b64_json, first.b64_json);
+    assert.deepEqual([replayed.output_format, replayed.usage], [first.output_format, first.usage]);
+    assert.equal(upstream.requests.length - callsBefore, 1, 'the stream retry did not call the upstream');
+
+    const taskImage = await toFile(image, 'a.png', { type: 'image/png' });
+    const submit = () =>
+      client.images
+        .edit({ model: 'gpt-image-1', image: taskImage, prompt: 'async' }, { headers: { 'Idempotency-Key': 'task-1', Prefer: 'respond-async' } })
+        .withResponse();
+    const task = await submit();
+    const again = await submit();
+    assert.deepEqual([task.response.status, again.response.status, again.response.headers.get('idempotent-replayed')], [202, 202, 'true']);
+    assert.equal((again.data as any).id, (task.data as any).id);
+    // The same key without the preference is another request.
+    await assert.rejects(edit(client, 'task-1', 'async'), (error: any) => error.status === 400 && error.error.code === 'idempotency_key_reused');
+    for (;;) {
+      const polled = await client.get<any>(`/images/tasks/${(task.data as any).id}`);
+      if (polled.status === 'succeeded') break;
+      assert.ok(['queued', 'in_progress'].includes(polled.status), JSON.stringify(polled));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(upstream.requests.length - callsBefore, 2);
+    const records = await recordsOf(id);
+    assert.deepEqual(records.map((record) => record.status), ['succeeded', 'succeeded']);
+    assert.deepEqual(await keyState(id), { spent: 2 * settledMicroUsd, reserved: 0 });
+  });
+
   it('refuses an empty or overlong key', async () => {
     const { client } = await keyWithCredit('bad-key');
     await assert.rejects(edit(client, 'x'.repeat(256)), (error: any) => error.status === 400 && error.error.code === 'invalid_idempotency_key');
