@@ -1,20 +1,28 @@
 /**
  * `pixelgate edit <inputs...> [--mask mask.png] [-n 3] [--out results/]`: runs the built-in fill
- * engine on files, without the server, and writes the results. An input may be a folder: every
+ * engine on files, without the server, and writes the results — through the same edit
+ * pipeline as the API (the form checked by `pixelgate-fill`'s rules, routed to the built-in
+ * engine's channel, settled), so a file the API would refuse is refused here with its message. An input may be a folder: every
  * image in it is edited, with the mask named `<name>.mask.png` beside it when there is one
  * (else the image's own transparent pixels are filled). Results are `<out>/<name>-<i>.<format>`,
  * i from 1 to n, output i using seed `seed + i - 1` exactly as the API does.
  */
-import { randomInt } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { EngineError, type EngineInputImage } from '../engines/engine.ts';
-import { editJobWithDefaults } from '../engines/edit-job-defaults.ts';
-import { LocalFillEngine } from '../engines/local/local-fill-engine.ts';
+import { loadConfig } from '../config/load-config.ts';
+import { createEditPipeline } from '../edits/create-edit-pipeline.ts';
+import type { EditPipeline } from '../edits/edit-pipeline.ts';
+import { closeEngines, createEngines } from '../engines/create-engines.ts';
+import { engineFailureToApiError } from '../http/engine-failure.ts';
+import { EngineError } from '../engines/engine.ts';
 import type { ImageFormat } from '../images/image-facts.ts';
-import { readImageFacts } from '../images/read-image-facts.ts';
+import { ApiError, apiError } from '../openai/error-catalogue.ts';
+import type { FormPart } from '../openai/form-parts.ts';
+import { DiskBlobStore } from '../storage/disk-blob-store.ts';
 import { CliError } from './cli-error.ts';
 import type { CliContext } from './cli-context.ts';
 
@@ -65,21 +73,41 @@ async function runEditCommand(inputs: readonly string[], options: EditCommandOpt
   await mkdir(options.out, { recursive: true });
   context.errorOutput(`Editing ${targets.length} image(s), ${count} result(s) each, seed ${seed}.\n`);
 
-  const engine = new LocalFillEngine({ threads, maxInputPixels: MAX_INPUT_PIXELS });
+  const scratch = await mkdtemp(join(tmpdir(), 'pixelgate-edit-'));
+  const config = loadConfig(
+    { DATA_DIR: scratch, LOG_LEVEL: 'silent' },
+    {
+      models: { defaultModel: 'pixelgate-fill', served: [{ id: 'pixelgate-fill', rules: 'pixelgate-fill', engine: 'local' }] },
+      images: { maxInputPixels: MAX_INPUT_PIXELS },
+      engines: { local: { threads: threads ?? null } },
+    },
+  );
+  const engines = createEngines(config);
+  const silent = { warn: () => {}, error: () => {} };
+  const { pipeline } = createEditPipeline({
+    config,
+    engines,
+    blobStore: new DiskBlobStore(join(scratch, 'results')),
+    signingSecret: randomBytes(32),
+    usageLedger: null,
+    editRecords: null,
+    clock: Date.now,
+    log: silent,
+  });
   const progress = new SingleBar(
     { format: 'edit [{bar}] {value}/{total} results | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 1000, stream: progressStream(context) as never },
   );
   progress.start(targets.length * count, 0);
   const written: string[] = [];
   try {
-    // One job per result: results finish and are counted one by one, and both threads stay busy.
+    // One edit per result: results finish and are counted one by one, and both threads stay busy.
     const jobs = targets.flatMap((target) => Array.from({ length: count }, (_, index) => ({ target, index })));
     let next = 0;
     const runner = async () => {
       while (next < jobs.length) {
         const { target, index } = jobs[next];
         next += 1;
-        const path = await editOne(engine, target, seed + index, format, join(options.out, `${stem(target.imagePath)}-${index + 1}.${format === 'jpeg' ? 'jpg' : format}`));
+        const path = await editOne(pipeline, target, seed + index, format, join(options.out, `${stem(target.imagePath)}-${index + 1}.${format === 'jpeg' ? 'jpg' : format}`));
         written.push(path);
         progress.increment();
       }
@@ -87,34 +115,58 @@ async function runEditCommand(inputs: readonly string[], options: EditCommandOpt
     await Promise.all(Array.from({ length: Math.max(2, (threads ?? 2) * 2) }, runner));
   } finally {
     progress.stop();
-    await engine.close();
+    await closeEngines(engines);
+    await rm(scratch, { recursive: true, force: true });
   }
   context.output(written.sort().map((path) => `${path}\n`).join(''));
 }
 
-async function editOne(engine: LocalFillEngine, target: EditTarget, seed: number, format: ImageFormat, outputPath: string): Promise<string> {
-  const image = await inputImage(target.imagePath);
-  const mask = target.maskPath === null ? null : await inputImage(target.maskPath);
-  const job = editJobWithDefaults({
-    requestId: 'cli', images: [image], mask, outputFormat: format, outputCompression: format === 'png' ? 100 : 90, seed,
-  });
+const runsToTheEnd = new AbortController().signal;
+
+/** One result: the same admit, parse, reserve, route and settle as an API edit with n=1. */
+async function editOne(pipeline: EditPipeline, target: EditTarget, seed: number, format: ImageFormat, outputPath: string): Promise<string> {
+  const parts: FormPart[] = [
+    { kind: 'field', fieldName: 'model', value: 'pixelgate-fill' },
+    { kind: 'field', fieldName: 'prompt', value: 'fill the masked region' },
+    { kind: 'field', fieldName: 'output_format', value: format },
+    { kind: 'field', fieldName: 'output_compression', value: format === 'png' ? '100' : '90' },
+    await filePart('image', target.imagePath),
+    ...(target.maskPath === null ? [] : [await filePart('mask', target.maskPath)]),
+  ];
+  const requestId = `cli_${randomBytes(6).toString('hex')}`;
+  const caller = {
+    requestId,
+    toApiError: (error: unknown) => (error instanceof ApiError ? error : error instanceof EngineError ? engineFailureToApiError(error) : apiError('server_error')),
+    log: { warn: () => {} },
+  };
+  const admission = await pipeline.admit(null);
   try {
-    const result = await engine.edit(job);
+    const run = await pipeline.begin(admission, caller, pipeline.parse(parts));
+    const result = await run.route({ signal: runsToTheEnd, seed });
     await writeFile(outputPath, result.images[0].bytes);
+    await run.succeeded();
     return outputPath;
   } catch (error) {
-    if (error instanceof EngineError && error.kind === 'invalid_input') throw new CliError(`${target.imagePath}: ${error.message}`);
+    if (error instanceof ApiError && error.status < 500) throw new CliError(`${target.imagePath}: ${error.body.error.message}`);
     throw error;
+  } finally {
+    admission.release();
   }
 }
 
-async function inputImage(path: string): Promise<EngineInputImage> {
-  const bytes = await readFile(path).catch(() => {
+/** A file as the multipart reader leaves it: its path, size and first bytes (for sniffing). */
+async function filePart(fieldName: 'image' | 'mask', path: string): Promise<FormPart> {
+  const handle = await open(path, 'r').catch(() => {
     throw new CliError(`cannot read ${path}`);
   });
-  const facts = readImageFacts(bytes);
-  if (facts.format === 'unknown' || facts.format === 'gif') throw new CliError(`${path} is not a PNG, JPEG or WebP image`);
-  return { path, facts, byteLength: bytes.length, filename: basename(path) };
+  try {
+    const { size } = await handle.stat();
+    const header = Buffer.alloc(Math.min(size, 4096));
+    await handle.read(header, 0, header.length, 0);
+    return { kind: 'file', fieldName, filename: basename(path), contentType: 'application/octet-stream', path, byteLength: size, header };
+  } finally {
+    await handle.close();
+  }
 }
 
 async function collectTargets(inputs: readonly string[], mask: string | null): Promise<EditTarget[]> {

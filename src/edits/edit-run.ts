@@ -33,6 +33,8 @@ export interface RouteHooks {
   readonly signal: AbortSignal;
   readonly onPartialImage?: (partial: PartialImage) => void;
   readonly onUpstreamEvent?: (event: UpstreamStreamEvent) => void;
+  /** Seed of the first output (the CLI's `--seed`); else the service's, else random. */
+  readonly seed?: number;
 }
 
 export interface EditRunServices {
@@ -73,7 +75,7 @@ export class EditRun {
       this.#routed = await runRoutedEdit(this.#services.router, this.request, {
         requestId: this.#caller.requestId,
         signal: hooks.signal,
-        seed: this.#services.seed,
+        seed: hooks.seed ?? this.#services.seed,
         onPartialImage: hooks.onPartialImage,
         onUpstreamEvent: hooks.onUpstreamEvent,
       });
