@@ -33,7 +33,7 @@ import { createEditPipeline } from './edits/create-edit-pipeline.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { NodeRegistration } from './storage/node-registry.ts';
 import { registerTasksRoute } from './http/tasks-route.ts';
-import { TaskRecovery } from './edits/task-recovery.ts';
+import { EditRecovery } from './edits/edit-recovery.ts';
 
 export interface AppServices {
   readonly config: PixelgateConfig;
@@ -99,7 +99,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   });
   await app.register(multipart);
 
-  const { pipeline, router, models, tasks } = createEditPipeline({
+  const { pipeline, router, models, tasks, billing } = createEditPipeline({
     config,
     engines: services.engines,
     blobStore: services.blobStore,
@@ -111,8 +111,8 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     seed: services.seed,
     nodeId: services.node?.nodeId,
   });
-  if (tasks) {
-    const recovery = new TaskRecovery(tasks, services.node ?? null, app.log);
+  if (tasks || billing) {
+    const recovery = new EditRecovery({ tasks, billing }, services.node ?? null, app.log);
     app.addHook('onReady', () => recovery.start());
     // Tasks running here get most of the shutdown grace to finish.
     app.addHook('onClose', () => recovery.stop(Math.floor(config.server.shutdownGraceMs * 0.8)));

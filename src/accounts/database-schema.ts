@@ -52,6 +52,20 @@ export interface UsageRecordsTable {
   created_at_ms: number;
 }
 
+/**
+ * Migration 0004: one row per credit reservation not yet settled — written with the reservation,
+ * deleted with its settlement — so the reservations of a process that died can be released.
+ */
+export interface OpenReservationsTable {
+  request_id: string;
+  key_id: string;
+  model: string;
+  amount_micro_usd: number;
+  /** The node whose edit holds it. */
+  owner: string;
+  created_at_ms: number;
+}
+
 /** Migration 0003: one row per async edit task (`Prefer: respond-async`). */
 export interface EditTasksTable {
   /** `task_` + 32 lowercase hex characters. */
@@ -97,4 +111,5 @@ export interface DatabaseSchema {
   usage_records: UsageRecordsTable;
   edit_tasks: EditTasksTable;
   idempotency_records: IdempotencyRecordsTable;
+  open_reservations: OpenReservationsTable;
 }

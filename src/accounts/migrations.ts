@@ -101,6 +101,23 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
       await db.schema.dropTable('edit_tasks').execute();
     },
   },
+  '0004_open_reservations': {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('open_reservations')
+        .addColumn('request_id', 'text', (column) => column.primaryKey())
+        .addColumn('key_id', 'text', (column) => column.notNull())
+        .addColumn('model', 'text', (column) => column.notNull())
+        .addColumn('amount_micro_usd', 'bigint', (column) => column.notNull())
+        .addColumn('owner', 'text', (column) => column.notNull())
+        .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('open_reservations_owner').on('open_reservations').column('owner').execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('open_reservations').execute();
+    },
+  },
 });
 
 /** Serves `migrations` to Kysely's Migrator without touching the file system. */

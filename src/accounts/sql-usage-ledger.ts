@@ -5,7 +5,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Database } from './database.ts';
 import type { ApiKeysTable } from './database-schema.ts';
-import type { KeyAccount, LimitsPatch, UsageGroupBy, UsageLedger, UsageRecord, UsageRecordView, UsageSummaryRow } from './usage-ledger.ts';
+import type { KeyAccount, LimitsPatch, OpenReservation, ReservationHold, UsageGroupBy, UsageLedger, UsageRecord, UsageRecordView, UsageSummaryRow } from './usage-ledger.ts';
 
 const dayMs = 86_400_000;
 
@@ -71,14 +71,36 @@ export class SqlUsageLedger implements UsageLedger {
     return result.numUpdatedRows > 0n;
   }
 
-  async reserve(keyId: string, amountMicroUsd: number): Promise<boolean> {
-    const result = await this.#database.db
-      .updateTable('api_keys')
-      .set({ reserved_micro_usd: sql`reserved_micro_usd + ${amountMicroUsd}` })
-      .where('id', '=', keyId)
-      .where((where) => where.or([where('credit_micro_usd', 'is', null), where(sql`credit_micro_usd - reserved_micro_usd`, '>=', amountMicroUsd)]))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  async reserve(keyId: string, amountMicroUsd: number, hold?: ReservationHold): Promise<boolean> {
+    return this.#database.db.transaction().execute(async (transaction) => {
+      const result = await transaction
+        .updateTable('api_keys')
+        .set({ reserved_micro_usd: sql`reserved_micro_usd + ${amountMicroUsd}` })
+        .where('id', '=', keyId)
+        .where((where) => where.or([where('credit_micro_usd', 'is', null), where(sql`credit_micro_usd - reserved_micro_usd`, '>=', amountMicroUsd)]))
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return false;
+      if (hold) {
+        await transaction
+          .insertInto('open_reservations')
+          .values({ request_id: hold.requestId, key_id: keyId, model: hold.model, amount_micro_usd: amountMicroUsd, owner: hold.owner, created_at_ms: hold.nowMs })
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  async openReservations(owners: readonly string[]): Promise<OpenReservation[]> {
+    if (owners.length === 0) return [];
+    const rows = await this.#database.db.selectFrom('open_reservations').selectAll().where('owner', 'in', [...owners]).orderBy('created_at_ms').execute();
+    return rows.map((row) => ({
+      requestId: row.request_id,
+      keyId: row.key_id,
+      model: row.model,
+      amountMicroUsd: Number(row.amount_micro_usd),
+      owner: row.owner,
+      createdAtMs: Number(row.created_at_ms),
+    }));
   }
 
   /**
@@ -108,6 +130,7 @@ export class SqlUsageLedger implements UsageLedger {
         })
         .onConflict((conflict) => conflict.column('request_id').doNothing())
         .executeTakeFirst();
+      await transaction.deleteFrom('open_reservations').where('request_id', '=', record.requestId).execute();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0 || record.keyId === null) return;
       await transaction
         .updateTable('api_keys')

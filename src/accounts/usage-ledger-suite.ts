@@ -74,6 +74,24 @@ export function defineUsageLedgerSuite(open: OpenKeyStoreFixture): void {
       assert.equal((await ledger.account(key.id))?.reservedMicroUsd, 90_000);
     }));
 
+  test('a held reservation is journaled until its settlement, listed by the node holding it', () =>
+    withLedger(open, async (ledger, keys) => {
+      const { record: key } = await keys.create({ name: 'journaled' });
+      await ledger.topUp(key.id, 1_000_000);
+      const hold = (requestId: string, owner: string) => ({ requestId, model: 'gpt-image-1', owner, nowMs: 1_000 });
+      assert.equal(await ledger.reserve(key.id, 40_000, hold('req_dead', 'node_dead')), true);
+      assert.equal(await ledger.reserve(key.id, 30_000, hold('req_live', 'node_live')), true);
+      // A refused reservation journals nothing.
+      assert.equal(await ledger.reserve(key.id, 10_000_000, hold('req_refused', 'node_dead')), false);
+      assert.deepEqual(await ledger.openReservations(['node_dead']), [
+        { requestId: 'req_dead', keyId: key.id, model: 'gpt-image-1', amountMicroUsd: 40_000, owner: 'node_dead', createdAtMs: 1_000 },
+      ]);
+      assert.deepEqual(await ledger.openReservations([]), []);
+      await ledger.finish(40_000, record({ requestId: 'req_dead', keyId: key.id, status: 'interrupted', httpStatus: 500, costMicroUsd: 0 }));
+      assert.deepEqual(await ledger.openReservations(['node_dead', 'node_live']).then((rows) => rows.map((row) => row.requestId)), ['req_live']);
+      assert.equal((await ledger.account(key.id))?.reservedMicroUsd, 30_000);
+    }));
+
   test('finish settles the actual cost, returns the reservation and writes the record atomically', () =>
     withLedger(open, async (ledger, keys) => {
       const { record: key } = await keys.create({ name: 'alice' });

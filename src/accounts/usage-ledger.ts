@@ -77,6 +77,24 @@ export interface LimitsPatch {
   readonly creditMicroUsd?: number | null;
 }
 
+/** Who holds a reservation: journaled with it, so a dead holder's reservation can be released. */
+export interface ReservationHold {
+  readonly requestId: string;
+  readonly model: string;
+  /** The node id of the process running the edit. */
+  readonly owner: string;
+  readonly nowMs: number;
+}
+
+export interface OpenReservation {
+  readonly requestId: string;
+  readonly keyId: string;
+  readonly model: string;
+  readonly amountMicroUsd: number;
+  readonly owner: string;
+  readonly createdAtMs: number;
+}
+
 export interface UsageLedger {
   /** The key's limits and balances, or null when no key has the id. */
   account(keyId: string): Promise<KeyAccount | null>;
@@ -87,7 +105,9 @@ export interface UsageLedger {
   /** Adds credit (an unlimited key gets a balance of `amount`); false when no active key has the id. */
   topUp(keyId: string, amountMicroUsd: number): Promise<boolean>;
   /** Holds `amountMicroUsd` of the key's credit; false when credit left minus held is smaller. */
-  reserve(keyId: string, amountMicroUsd: number): Promise<boolean>;
+  reserve(keyId: string, amountMicroUsd: number, hold?: ReservationHold): Promise<boolean>;
+  /** Reservations not yet settled that `owners` (nodes that are gone) hold. */
+  openReservations(owners: readonly string[]): Promise<OpenReservation[]>;
   /** Settles `record.costMicroUsd`, returns `reservedMicroUsd` and writes the record, atomically; a second call for the same request id changes nothing. */
   finish(reservedMicroUsd: number, record: UsageRecord): Promise<void>;
   summary(query: { fromMs: number; toMs: number; groupBy: UsageGroupBy }): Promise<UsageSummaryRow[]>;

@@ -42,15 +42,19 @@ export class EditBilling {
   readonly #clock: () => number;
   readonly #log: SettlementLog | null;
 
-  constructor(ledger: UsageLedger, prices: PriceTable, clock: () => number, log: SettlementLog | null = null) {
+  readonly #nodeId: string;
+
+  /** `nodeId`: this process, journaled with each reservation it holds (see `releaseDeparted`). */
+  constructor(ledger: UsageLedger, prices: PriceTable, clock: () => number, log: SettlementLog | null = null, nodeId = 'node_unnamed') {
     this.#ledger = ledger;
     this.#prices = prices;
     this.#clock = clock;
     this.#log = log;
+    this.#nodeId = nodeId;
   }
 
   /** `account` is null for the admin key: no limits, nothing reserved, usage still recorded. */
-  async open(account: KeyAccount | null, request: EditRequest, candidateChannels: readonly { readonly builtIn: boolean }[]): Promise<ChargeOutcome> {
+  async open(account: KeyAccount | null, request: EditRequest, candidateChannels: readonly { readonly builtIn: boolean }[], requestId: string): Promise<ChargeOutcome> {
     if (account === null) return { kind: 'open', keyId: null, reservedMicroUsd: 0 };
     const allowed = account.limits.allowedModels;
     if (allowed !== null && !allowed.includes(request.model.id)) return { kind: 'model_not_allowed' };
@@ -67,7 +71,8 @@ export class EditBilling {
     );
     // Unlimited credit: nothing to hold, and one database write fewer on the request path.
     if (account.creditMicroUsd === null) return { kind: 'open', keyId: account.keyId, reservedMicroUsd: 0 };
-    if (!(await this.#ledger.reserve(account.keyId, estimate))) return { kind: 'insufficient_quota' };
+    const hold = { requestId, model: request.model.id, owner: this.#nodeId, nowMs: this.#clock() };
+    if (!(await this.#ledger.reserve(account.keyId, estimate, hold))) return { kind: 'insufficient_quota' };
     return { kind: 'open', keyId: account.keyId, reservedMicroUsd: estimate };
   }
 
@@ -148,6 +153,19 @@ export class EditBilling {
       costMicroUsd: 0,
       createdAtMs: nowMs,
     });
+  }
+
+  /**
+   * Releases the reservations still held by processes that are gone (`owners`: their node ids),
+   * each settled as `interrupted`; returns how many. An edit settled meanwhile is left as it is.
+   */
+  async releaseDeparted(owners: readonly string[]): Promise<number> {
+    const open = await this.#ledger.openReservations(owners);
+    for (const reservation of open) {
+      await this.abandon({ ...reservation, reservedMicroUsd: reservation.amountMicroUsd, startedAtMs: reservation.createdAtMs });
+      this.#log?.warn({ requestId: reservation.requestId, keyId: reservation.keyId, owner: reservation.owner }, 'reservation of a stopped server released');
+    }
+    return open.length;
   }
 
   #retryInBackground(reservedMicroUsd: number, record: UsageRecord): void {

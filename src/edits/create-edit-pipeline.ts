@@ -41,6 +41,8 @@ export interface BuiltEditPipeline {
   readonly router: ChannelRouter;
   readonly models: ServedModels;
   readonly tasks: EditTasks | null;
+  /** Null without a usage ledger. */
+  readonly billing: EditBilling | null;
 }
 
 export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline {
@@ -51,8 +53,9 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
     return { id: model.id, rules: model.rules, engine: primary.name, engineModel: primary.upstreamModels.get(model.id) };
   });
   const models = new ServedModels(servedEntries, engines, config.models.defaultModel, config.models.defaultGptImageModel);
-  const billing = parts.usageLedger ? new EditBilling(parts.usageLedger, new PriceTable(config.billing), clock, parts.log) : null;
-  const leases = parts.editRecords ? new LeaseKeeper(parts.editRecords, parts.nodeId ?? `node_${randomBytes(8).toString('hex')}`, clock) : null;
+  const nodeId = parts.nodeId ?? `node_${randomBytes(8).toString('hex')}`;
+  const billing = parts.usageLedger ? new EditBilling(parts.usageLedger, new PriceTable(config.billing), clock, parts.log, nodeId) : null;
+  const leases = parts.editRecords ? new LeaseKeeper(parts.editRecords, nodeId, clock) : null;
   const tasks =
     parts.editRecords && leases
       ? new EditTasks({ store: parts.editRecords, leases, blobStore: parts.blobStore, billing, clock, retentionMs: config.tasks.retentionSeconds * 1000, log: parts.log })
@@ -80,5 +83,5 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
         }
       : null,
   });
-  return { pipeline, router, models, tasks };
+  return { pipeline, router, models, tasks, billing };
 }

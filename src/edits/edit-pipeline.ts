@@ -95,7 +95,7 @@ export class EditPipeline {
   /** Reserves the edit's cost and returns its run; throws 403/429 when the key may not spend it. */
   async begin(admission: Admission, caller: EditCaller, request: EditRequest): Promise<EditRun> {
     const startedAtMs = this.#services.clock();
-    const charge = await this.#openCharge(admission.account, request);
+    const charge = await this.#openCharge(admission.account, request, caller.requestId);
     const { router, accounting, publisher, clock, seed } = this.#services;
     return new EditRun({ router, billing: accounting?.billing ?? null, publisher, clock, seed }, caller, request, charge, startedAtMs);
   }
@@ -152,11 +152,11 @@ export class EditPipeline {
     return { answer, replayed: false };
   }
 
-  async #openCharge(account: KeyAccount | null, request: EditRequest): Promise<OpenCharge | null> {
+  async #openCharge(account: KeyAccount | null, request: EditRequest, requestId: string): Promise<OpenCharge | null> {
     const { accounting, router } = this.#services;
     if (!accounting) return null;
     const candidates = router.targetsFor(request.model.id).map((target) => target.channel);
-    const charge = await accounting.billing.open(account, request, candidates);
+    const charge = await accounting.billing.open(account, request, candidates, requestId);
     if (charge.kind === 'model_not_allowed') throw apiError('model_not_allowed', { model: request.model.id });
     if (charge.kind === 'insufficient_quota') throw apiError('insufficient_quota');
     return charge;

@@ -4,8 +4,8 @@
  * gets nginx's 504 but still finishes, is charged once and, with an Idempotency-Key, is parked
  * for the retry (replayed, never run twice); concurrent retries share one upstream call; a key
  * reused for another request is refused; `Prefer: respond-async` tasks are polled through the
- * proxy; a stream outlives the proxy timeout on keepalive comments; and a task whose server was
- * SIGKILLed answers `failed` after a restart on the same data dir, its reservation released.
+ * proxy; a stream outlives the proxy timeout on keepalive comments; and after a SIGKILL and a
+ * restart on the same data dir a task answers `failed` and every reservation is released.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -320,25 +320,74 @@ describe('a server killed mid-task (idempotency.waitMs 500)', () => {
     assert.equal(upstream.requests.length, upstreamCallsBefore + 1);
   });
 
-  it('after SIGKILL with a task in progress and a restart on the same data dir: the task is failed, the reservation released', async () => {
+  it('after SIGKILL with a task and a sync edit in progress, a restart on the same data dir fails the task and releases both reservations', async () => {
     const key = await keyWithCredit(killedServer, 'killed-mid-task');
-    upstream.cue({ kind: 'hang' });
+    const syncKey = await keyWithCredit(killedServer, 'killed-mid-sync-edit');
+    upstream.cue({ kind: 'hang' }, { kind: 'hang' });
     const submitted = await rawRequest(`${killedServer.baseUrl}/v1/images/edits`, key.key, { parts: editParts(), headers: { Prefer: 'respond-async' } });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.json));
     const taskId = submitted.json.id as string;
     const running = await eventually(() => getTask(killedServer, key.key, taskId), (task) => task.json?.status === 'in_progress', 10_000);
     assert.equal(running.json?.status, 'in_progress');
     assert.ok((await keyState(killedServer, key.id)).reserved > 0, 'credit is reserved while the task runs');
+    const syncEdit = rawRequest(`${killedServer.baseUrl}/v1/images/edits`, syncKey.key, { parts: editParts() }).catch(() => null);
+    assert.ok((await eventually(() => keyState(killedServer, syncKey.id), (state) => state.reserved > 0, 10_000)).reserved > 0);
 
     process.kill(killedServer.pid, 'SIGKILL');
     killed = true;
     await killedServer.exited;
+    await syncEdit;
     restartedServer = await startServer({ config: serverConfig(upstream.baseUrl, 500), env: { DATA_DIR: killedServer.dataDir } });
     const settled = await eventually(() => getTask(restartedServer!, key.key, taskId), (task) => !['queued', 'in_progress'].includes(task.json?.status), 10_000);
     assert.equal(settled.status, 200);
     assert.equal(settled.json.status, 'failed', JSON.stringify(settled.json));
     assert.deepEqual(Object.keys(settled.json.error).sort(), ['code', 'message', 'param', 'type']);
+    assert.equal(settled.json.error.code, 'task_interrupted');
     assert.equal('result' in settled.json, false);
     await assertReservationReleased(restartedServer, key.id, 0);
+    await assertReservationReleased(restartedServer, syncKey.id, 0);
+    await assertUsageRecords(restartedServer, key.id, [['interrupted', 0]]);
+    await assertUsageRecords(restartedServer, syncKey.id, [['interrupted', 0]]);
+  });
+});
+
+describe('a slow built-in engine behind nginx (stand-in engine taking 3.5 s)', () => {
+  let server: RunningServer;
+  let nginx: RunningNginx;
+  const builtInMicroUsd = 10_000;
+
+  before(async () => {
+    server = await startServer({
+      config: {
+        engines: { 'stand-in': { delayMs: upstreamDelayMs } },
+        models: { defaultModel: 'pixelgate-fill', served: [{ id: 'pixelgate-fill', rules: 'pixelgate-fill', engine: 'stand-in' }] },
+        billing: { builtInPerImageUsd: builtInMicroUsd / 1_000_000 },
+      },
+    });
+    nginx = await startNginx({ upstreamBaseUrl: server.baseUrl, proxyReadTimeoutSeconds });
+  });
+  after(async () => {
+    await nginx?.stop();
+    await server?.stop();
+  });
+
+  const fillEdit = async () => ({ model: 'pixelgate-fill', prompt: 'p', image: await toFile(image, 'a.png', { type: 'image/png' }) });
+
+  it('the 504 edit finishes; its Idempotency-Key retry gets the result; an async task through nginx succeeds; each charged once', async () => {
+    const key = await keyWithCredit(server, 'built-in-behind-nginx');
+    const client = sdkClient(nginx.baseUrl, key.key);
+    const idempotency = { headers: { 'Idempotency-Key': 'built-in-504' } };
+    await expectProxyTimeout(client.images.edit(await fillEdit(), idempotency));
+    await eventually(() => usageRecordsOf(server, key.id), (rows) => rows.length > 0);
+    const replayed = await client.images.edit(await fillEdit(), idempotency).withResponse();
+    assert.deepEqual([replayed.response.status, replayed.response.headers.get('idempotent-replayed')], [200, 'true']);
+    assert.ok(replayed.data.data![0].b64_json!.length > 50);
+
+    const task = (await client.images.edit(await fillEdit(), { headers: { Prefer: 'respond-async' } })) as unknown as { id: string };
+    const polled = await eventually(() => client.get<any>(`/images/tasks/${task.id}`), (data) => data.status === 'succeeded' || data.status === 'failed', 20_000);
+    assert.equal(polled.status, 'succeeded', JSON.stringify(polled).slice(0, 300));
+    assert.ok(polled.result.data[0].b64_json.length > 50);
+    await assertUsageRecords(server, key.id, [['succeeded', builtInMicroUsd], ['succeeded', builtInMicroUsd]]);
+    await assertReservationReleased(server, key.id, 2 * builtInMicroUsd);
   });
 });
