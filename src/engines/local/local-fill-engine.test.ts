@@ -173,6 +173,32 @@ test('corrupt pixels and a mismatched mask are invalid_input', async () => {
   await assert.rejects(engine.edit(editJob(image, { mask })), (error: unknown) => error instanceof EngineError && error.kind === 'invalid_input');
 });
 
+test('jobs aborted at any moment, and n=3 jobs on a corrupt file, never take the process down (issue 9)', async () => {
+  // Aborting a running task terminates its worker; a result it had already posted used to
+  // reach piscina as an unhandled 'error' event and kill the process (found by the fuzz suite).
+  const png = await sharp(stripedRgba(96, 96, null), { raw: { width: 96, height: 96, channels: 4 } }).png().toBuffer();
+  const path = join(directory, 'corrupt-n3.png');
+  await writeFile(path, png.subarray(0, png.length - 60));
+  const corrupt = { path, facts: readImageFacts(png), byteLength: png.length - 60, filename: 'corrupt-n3.png' };
+  const image = await writePng('abortable.png', stripedRgba(96, 96, { left: 30, top: 30, right: 70, bottom: 70 }), 96, 96);
+  const pool = new LocalFillEngine({ threads: 2, maxInputPixels: 1_000_000 });
+  try {
+    const outcomes: string[] = [];
+    for (let round = 0; round < 16; round += 1) {
+      const controller = new AbortController();
+      const aborted = pool.edit(editJob(image, { n: 2, seed: round, signal: controller.signal })).then(() => 'done', (error: EngineError) => error.kind);
+      const refused = pool.edit(editJob(corrupt, { n: 3 })).then(() => 'done', (error: EngineError) => error.kind);
+      setTimeout(() => controller.abort(), round % 8);
+      outcomes.push(await aborted, await refused);
+    }
+    assert.deepEqual(new Set(outcomes.filter((_, index) => index % 2 === 1)), new Set(['invalid_input']));
+    // The pool still works afterwards.
+    assert.equal((await pool.edit(editJob(image, { seed: 1 }))).images.length, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('declares its capabilities', () => {
   assert.equal(engine.id, 'local');
   assert.deepEqual(engine.capabilities, {

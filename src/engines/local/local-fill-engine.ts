@@ -118,6 +118,12 @@ export class LocalFillEngine implements ImageEngine {
         tasksInFlight: this.#tasksInFlight.buffer as SharedArrayBuffer,
       } satisfies FillWorkerData,
     });
+    // Aborting a running task terminates its worker; a result that worker had already posted
+    // then arrives for a task piscina no longer knows, and piscina reports it as an 'error'
+    // event — fatal to the process without a listener. The task itself was settled (aborted).
+    this.#pool.on('error', (error: Error) => {
+      process.emitWarning(`fill worker pool: ${error.message.split('\n')[0]}`, { code: 'PIXELGATE_FILL_POOL' });
+    });
   }
 
   async edit(job: EditJob): Promise<EditResult> {
@@ -170,7 +176,9 @@ export class LocalFillEngine implements ImageEngine {
     try {
       return await Promise.all(tasks);
     } catch (error) {
-      controller.abort();
+      // An input the engine refuses is refused by every sibling task (they read the same
+      // files) within moments: let them end on their own rather than terminate their workers.
+      if (!(error instanceof EngineError && error.kind === 'invalid_input')) controller.abort();
       await Promise.allSettled(tasks);
       throw this.#classifyTaskFailure(error, job.signal);
     } finally {
