@@ -1,8 +1,11 @@
 /**
- * `EditPipeline`: the one flow every edit takes, whichever edge it came through — admit the key
- * (rate and concurrency limits), parse the form against the model's rules, reserve its
- * estimated cost (model allowed, credit held), then an `EditRun` routes, answers and settles it.
- * The HTTP route only adapts HTTP to these steps; refusals are thrown as catalogue errors.
+ * `EditPipeline`: the one flow every edit takes, whichever edge it came through (JSON, stream,
+ * async task, CLI) — admit the key (rate and concurrency limits), parse the form against the
+ * model's rules, check its `Idempotency-Key` (`idempotent`), reserve its estimated cost (model
+ * allowed, credit held; `begin`), then an `EditRun` routes it, publishes its answer and settles
+ * it, and the answer is parked for replay under its key. `submit` hands a reserved edit to the
+ * async tasks. The edges only adapt their transport to these steps; refusals are thrown as
+ * catalogue errors.
  */
 import type { AdmissionOutcome, KeyAdmission } from '../accounts/key-admission.ts';
 import type { KeyAccount, UsageLedger } from '../accounts/usage-ledger.ts';

@@ -41,6 +41,21 @@ const imagesResponseSchema = {
   },
 };
 
+const taskSchema = {
+  type: 'object',
+  required: ['id', 'object', 'status', 'created_at'],
+  properties: {
+    id: { type: 'string', pattern: '^task_' },
+    object: { const: 'image.edit.task' },
+    status: { enum: ['queued', 'in_progress', 'succeeded', 'failed', 'expired'] },
+    created_at: { type: 'integer' },
+    completed_at: { type: 'integer' },
+    expires_at: { type: 'integer' },
+    result: { $ref: '#/components/schemas/ImagesResponse' },
+    error: { type: 'object', description: "The OpenAI error object (the envelope's `error`)." },
+  },
+};
+
 function requestSchema(modelId: string, fields: Readonly<Record<string, TSchema>>, maxImages: number) {
   const properties: Record<string, unknown> = {
     image:
@@ -58,7 +73,7 @@ function errorResponse(description: string) {
 }
 
 export function buildOpenApiDocument(models: ServedModels, version: string) {
-  const schemas: Record<string, unknown> = { Error: errorSchema, ImagesResponse: imagesResponseSchema };
+  const schemas: Record<string, unknown> = { Error: errorSchema, ImagesResponse: imagesResponseSchema, ImageEditTask: taskSchema };
   for (const model of models.list()) {
     schemas[`EditRequest_${model.id}`] = requestSchema(model.id, model.rules.fields, Math.min(model.rules.image.maxCount, model.capabilities.maxInputImages));
   }
@@ -66,6 +81,22 @@ export function buildOpenApiDocument(models: ServedModels, version: string) {
     operationId: 'createImageEdit',
     summary: 'Creates an edited or extended image given one or more source images and a prompt.',
     security: [{ Bearer: [] }],
+    parameters: [
+      {
+        name: 'Prefer',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', examples: ['respond-async'] },
+        description: '`respond-async` (RFC 7240): answer 202 with a task at once and run the edit in the background (not with stream=true).',
+      },
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', minLength: 1, maxLength: 255 },
+        description: 'Runs the request once per API key; a retry with the same key and request gets the same answer.',
+      },
+    ],
     requestBody: {
       required: true,
       content: {
@@ -79,9 +110,11 @@ export function buildOpenApiDocument(models: ServedModels, version: string) {
         description: 'The edited images (JSON), or Server-Sent Events when stream=true.',
         content: { 'application/json': { schema: { $ref: '#/components/schemas/ImagesResponse' } }, 'text/event-stream': { schema: { type: 'string' } } },
       },
+      '202': { description: 'With `Prefer: respond-async`: the accepted task.', content: { 'application/json': { schema: { $ref: '#/components/schemas/ImageEditTask' } } } },
       '400': errorResponse('The request is invalid.'),
       '401': errorResponse('Missing or incorrect API key.'),
       '404': errorResponse('Unknown model.'),
+      '409': errorResponse('The request with this Idempotency-Key is still running.'),
       '413': errorResponse('The body is over the server limit.'),
       '429': errorResponse('Rate limit, capacity or quota exceeded.'),
       '500': errorResponse('Unexpected failure.'),
@@ -95,6 +128,16 @@ export function buildOpenApiDocument(models: ServedModels, version: string) {
     paths: {
       '/v1/images/edits': { post: editOperation },
       '/v1/images/edits/': { post: { ...editOperation, operationId: 'createImageEditTrailingSlash' } },
+      '/v1/images/tasks/{id}': {
+        get: {
+          operationId: 'getImageEditTask',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'The task; with its result or error once it ended.', content: { 'application/json': { schema: { $ref: '#/components/schemas/ImageEditTask' } } } },
+            '404': errorResponse('No such task for this API key.'),
+          },
+        },
+      },
       '/v1/models': { get: { operationId: 'listModels', responses: { '200': { description: 'The served models.' } } } },
       '/health': { get: { operationId: 'health', security: [], responses: { '200': { description: 'Ready.' } } } },
       '/admin/keys': {
