@@ -205,6 +205,16 @@ describe('async tasks', () => {
     assert.equal((await ledger.account(keyId))!.spentMicroUsd, 0);
   });
 
+  it('a task past its retention answers expired, without its result', async () => {
+    const now = Date.now();
+    await records.createTask({ id: 'task_old', scope: 'key_x', requestId: 'req_old', keyId: null, model: 'dall-e-2', createdAtMs: now - 10_000, expiresAtMs: now - 100, owner: 'node_a', leaseUntilMs: now, reservedMicroUsd: 0 });
+    await records.finishTask('task_old', 'succeeded', JSON.stringify({ kind: 'images', response: { created: 1, data: [] } }), now - 5_000);
+    const before = await tasks.view('key_x', 'task_old');
+    assert.deepEqual([before?.status, before?.result, before?.completed_at], ['expired', undefined, Math.floor((now - 5_000) / 1000)]);
+    await records.deleteExpired(now);
+    assert.equal((await tasks.view('key_x', 'task_old'))?.status, 'expired', 'the sweep keeps it as expired for as long again');
+  });
+
   it('recoverInterrupted fails the open tasks of a departed node and releases their reservations, once', async () => {
     const keyId = await keyWithCredit('orphaned', 1_000_000);
     assert.ok(await ledger.reserve(keyId, 40_000));
