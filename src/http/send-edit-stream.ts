@@ -18,6 +18,8 @@ import { toApiError } from './render-api-error.ts';
 /** What a stream ends with: the edit's own result, or (an `Idempotency-Key` retry) the first request's stored answer. */
 export type StreamOutcome = { readonly kind: 'result'; readonly result: RelayEditResult } | { readonly kind: 'replay'; readonly response: ImagesResponse };
 
+const unmeteredUsage = { total_tokens: 0, input_tokens: 0, output_tokens: 0, input_tokens_details: { text_tokens: 0, image_tokens: 0 } };
+
 function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
@@ -82,7 +84,7 @@ export async function sendEditStream(
             quality: response.quality,
             background: response.background,
             output_format: response.output_format,
-            ...(response.usage ? { usage: response.usage } : {}),
+            usage: response.usage ?? unmeteredUsage,
           }),
         );
       }
@@ -101,7 +103,8 @@ export async function sendEditStream(
         b64_json: image.bytes.toString('base64'),
         created_at: createdAt(),
         ...options(image.width, image.height),
-        ...(result.usage ? { usage: result.usage } : {}),
+        // The newest SDKs type `usage` as required on this event: zeros where nothing is metered.
+        usage: result.usage ?? unmeteredUsage,
       }),
     );
   } catch (error) {

@@ -34,6 +34,12 @@ export const userSchema = Type.String({
   description: 'A unique identifier representing your end-user, which can help to monitor and detect abuse.',
 });
 
+/** What the newest SDKs send in place of the deprecated `user`. */
+export const safetyIdentifierSchema = Type.String({
+  maxLength: 64,
+  description: 'A stable identifier for your end-user (for example a hash of their id), used to help detect users who may be violating usage policies.',
+});
+
 export const modelSchema = Type.String({ description: 'The model to use for image editing.' });
 
 export function responseFormatSchema(defaultValue: ResponseFormat): TSchema {

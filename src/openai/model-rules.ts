@@ -20,6 +20,7 @@ import {
   responseFormatSchema,
   streamSchema,
   userSchema,
+  safetyIdentifierSchema,
   type FieldSchemas,
   type ResponseFormat,
 } from './edit-field-schemas.ts';
@@ -103,7 +104,8 @@ const dallE2: ModelRules = {
   family: 'dall-e-2',
   image: {
     ...pngOnly,
-    acceptsOctetStream: true,
+    // OpenAI refuses `application/octet-stream` parts for every model (unsupported_file_mimetype).
+    acceptsOctetStream: false,
     maxFileBytes: 4 * MEGABYTE,
     rejectError: 'image_not_png_or_too_large',
     maxCount: 1,
@@ -111,7 +113,7 @@ const dallE2: ModelRules = {
     requireSquare: true,
     requireAlphaWithoutMask: true,
   },
-  mask: { ...pngOnly, acceptsOctetStream: true, maxFileBytes: 4 * MEGABYTE, rejectError: 'mask_not_png_or_too_large' },
+  mask: { ...pngOnly, acceptsOctetStream: false, maxFileBytes: 4 * MEGABYTE, rejectError: 'mask_not_png_or_too_large' },
   fields: {
     prompt: promptSchema(1000),
     model: modelSchema,
@@ -120,6 +122,7 @@ const dallE2: ModelRules = {
     response_format: responseFormatSchema('url'),
     quality: dallE2QualitySchema,
     user: userSchema,
+    safety_identifier: safetyIdentifierSchema,
   },
   size: dallE2Sizes,
   defaultSize: '1024x1024',
@@ -146,6 +149,7 @@ function gptImage(family: string, overrides: { fidelity: boolean; size?: SizeRul
     stream: streamSchema,
     partial_images: partialImagesSchema,
     user: userSchema,
+    safety_identifier: safetyIdentifierSchema,
   };
   if (overrides.fidelity) fields.input_fidelity = inputFidelitySchema;
   return {
@@ -206,6 +210,7 @@ const pixelgateFill: ModelRules = {
     stream: streamSchema,
     partial_images: partialImagesSchema,
     user: userSchema,
+    safety_identifier: safetyIdentifierSchema,
   },
   size: pixelgateFillSizes,
   defaultSize: 'auto',

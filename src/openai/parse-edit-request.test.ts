@@ -109,6 +109,15 @@ describe('parseEditRequest', () => {
     assert.equal(errorOf([file('image'), field('prompt', 'a'), field('style', 'vivid')]).code, 'unknown_parameter');
   });
 
+  it('accepts safety_identifier (the newest SDKs send it instead of user) on every model, up to 64 characters', () => {
+    for (const model of ['dall-e-2', 'gpt-image-1', 'pixelgate-fill']) {
+      const parsed = parseEditRequest([file('image'), field('prompt', 'a'), field('model', model), field('safety_identifier', 'user-hash-1')], directory, 50_000_000);
+      assert.equal(parsed.model.id, model);
+    }
+    const tooLong = errorOf([file('image'), field('prompt', 'a'), field('model', 'gpt-image-1'), field('safety_identifier', 'x'.repeat(65))]);
+    assert.deepEqual([tooLong.param, tooLong.type], ['safety_identifier', 'invalid_request_error']);
+  });
+
   it('accepts a greyscale dall-e-2 image without a mask, as OpenAI does', () => {
     const request = parseEditRequest([file('image', pngHeader(64, 64, 0)), field('prompt', 'p')], directory, 5e7);
     assert.equal(request.images[0].facts.colorMode, 'L');

@@ -68,6 +68,14 @@ describe('file part errors', () => {
       "Invalid file 'image': unsupported mimetype ('application/octet-stream'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.",
       'invalid_request_error', 'image', 'unsupported_file_mimetype'));
   });
+  it('refuses application/octet-stream for dall-e-2 too, image and mask (OpenAI does)', async () => {
+    await expectError([png('image', squareRgba, 'application/octet-stream'), prompt], 400, error(
+      "Invalid file 'image': unsupported mimetype ('application/octet-stream'). Supported file formats are 'image/png'.",
+      'invalid_request_error', 'image', 'unsupported_file_mimetype'));
+    await expectError([png('image', squareRgba), png('mask', squareRgba, 'application/octet-stream'), prompt], 400, error(
+      "Invalid file 'mask': unsupported mimetype ('application/octet-stream'). Supported file formats are 'image/png'.",
+      'invalid_request_error', 'mask', 'unsupported_file_mimetype'));
+  });
   it('refuses image/jpeg for dall-e-2', async () => {
     await expectError([{ name: 'image', filename: 'a.jpg', data: await jpeg(64, 64), contentType: 'image/jpeg' }, prompt], 400, error(
       "Invalid file 'image': unsupported mimetype ('image/jpeg'). Supported file formats are 'image/png'.",

@@ -131,6 +131,8 @@ describe('pixelgate-fill through the SDK', () => {
     assert.equal(events.filter((event) => event.type === 'image_edit.completed').length, 1);
     const final = await raw(Buffer.from(events.at(-1)!.b64_json, 'base64'));
     assert.deepEqual([final.width, final.height], [256, 256]);
+    // Required by the newest SDK types: zeros where the built-in engine meters nothing.
+    assert.deepEqual(events.at(-1)!.usage, { total_tokens: 0, input_tokens: 0, output_tokens: 0, input_tokens_details: { text_tokens: 0, image_tokens: 0 } });
   });
 
   it('lists the served models', async () => {
