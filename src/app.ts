@@ -33,6 +33,8 @@ import { createEditPipeline } from './edits/create-edit-pipeline.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { NodeRegistration } from './storage/node-registry.ts';
 import { registerTasksRoute } from './http/tasks-route.ts';
+import { registerMetricsRoute } from './http/metrics-route.ts';
+import { builtInLoads, PixelgateMetrics } from './observability/pixelgate-metrics.ts';
 import { EditRecovery } from './edits/edit-recovery.ts';
 
 export interface AppServices {
@@ -99,6 +101,12 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   });
   await app.register(multipart);
 
+  const metricsSources = {
+    channels: () => router.views().map((view) => ({ name: view.name, builtIn: builtInChannels.has(view.name), state: view.state })),
+    engineLoads: () => builtInLoads(services.engines),
+    tasksRunning: () => tasks?.runningCount ?? 0,
+  };
+  const metrics = config.metrics.enabled ? new PixelgateMetrics(metricsSources) : null;
   const { pipeline, router, models, tasks, billing } = createEditPipeline({
     config,
     engines: services.engines,
@@ -110,7 +118,9 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     log: app.log,
     seed: services.seed,
     nodeId: services.node?.nodeId,
+    observer: metrics ?? undefined,
   });
+  const builtInChannels = new Set(router.channels().filter((channel) => channel.builtIn).map((channel) => channel.name));
   if (tasks || billing) {
     const recovery = new EditRecovery({ tasks, billing }, services.node ?? null, app.log);
     app.addHook('onReady', () => recovery.start());
@@ -144,6 +154,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     clock,
   });
   registerTasksRoute(app, tasks);
+  if (metrics) registerMetricsRoute(app, metrics, { listenPort: config.metrics.listenPort, listenHost: config.metrics.listenHost });
   registerResultsRoute(app, services.blobStore, services.signingSecret, clock);
   registerAdminKeysRoute(app, services.keyStore, services.usageLedger ?? null, config.models.served.map((model) => model.id));
   if (services.usageLedger) registerAdminUsageRoute(app, services.usageLedger, clock);

@@ -205,6 +205,17 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    metrics: Type.Object(
+      {
+        /** Serve Prometheus metrics at `GET /metrics` (admin key required on the main port). */
+        enabled: Type.Boolean({ default: true }),
+        /** Also serve them, without authentication, on this port (e.g. for a scraper on a private network); null: not. */
+        listenPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Null()], { default: null }),
+        /** The address that port listens on. */
+        listenHost: Type.String({ default: '127.0.0.1' }),
+      },
+      { ...strict, default: {} },
+    ),
     tasks: Type.Object(
       {
         /** How long an async task (`Prefer: respond-async`) and its result are kept after it was submitted. */

@@ -20,6 +20,7 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { ResultPublisher } from '../storage/result-publisher.ts';
 import { EditPipeline } from './edit-pipeline.ts';
 import { EditTasks } from './edit-tasks.ts';
+import type { EditObserver } from './edit-run.ts';
 
 export interface EditPipelineParts {
   readonly config: PixelgateConfig;
@@ -34,6 +35,8 @@ export interface EditPipelineParts {
   readonly editRecords: EditRecordStore | null;
   /** This process's id as the owner of leases (random when absent). */
   readonly nodeId?: string;
+  /** Told of every settled edit (metrics). */
+  readonly observer?: EditObserver;
 }
 
 export interface BuiltEditPipeline {
@@ -69,6 +72,7 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
     clock,
     seed: parts.seed,
     tasks,
+    observer: parts.observer,
     idempotency: parts.editRecords && leases
       ? {
           gate: new IdempotencyGate({

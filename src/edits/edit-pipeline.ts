@@ -22,7 +22,7 @@ import type { ServedModels } from '../openai/model-directory.ts';
 import { parseEditRequest, type EditRequest } from '../openai/parse-edit-request.ts';
 import type { ChannelRouter } from '../routing/channel-router.ts';
 import type { ResultPublisher } from '../storage/result-publisher.ts';
-import { EditRun, type EditCaller } from './edit-run.ts';
+import { EditRun, type EditCaller, type EditObserver } from './edit-run.ts';
 
 /** Key limits, credit and usage records; absent: every key is unlimited and nothing is recorded. */
 export interface EditAccounting {
@@ -44,6 +44,8 @@ export interface EditPipelineServices {
   readonly idempotency: { readonly gate: IdempotencyGate; readonly blobStore: BlobStore; readonly retentionMs: number } | null;
   /** Where `Prefer: respond-async` edits run and are kept; absent: the preference is not applied. */
   readonly tasks: EditTasks | null;
+  /** Told of every settled edit (metrics). */
+  readonly observer?: EditObserver;
 }
 
 /** The answer to send, and whether it is a replay of an earlier request's. */
@@ -99,8 +101,8 @@ export class EditPipeline {
   async begin(admission: Admission, caller: EditCaller, request: EditRequest): Promise<EditRun> {
     const startedAtMs = this.#services.clock();
     const charge = await this.#openCharge(admission.account, request, caller.requestId);
-    const { router, accounting, publisher, clock, seed } = this.#services;
-    return new EditRun({ router, billing: accounting?.billing ?? null, publisher, clock, seed }, caller, request, charge, startedAtMs);
+    const { router, accounting, publisher, clock, seed, observer } = this.#services;
+    return new EditRun({ router, billing: accounting?.billing ?? null, publisher, clock, seed, observer }, caller, request, charge, startedAtMs);
   }
 
   /**

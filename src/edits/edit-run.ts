@@ -14,7 +14,8 @@ import type { ApiError } from '../openai/error-catalogue.ts';
 import type { EditRequest } from '../openai/parse-edit-request.ts';
 import type { ChannelRouter } from '../routing/channel-router.ts';
 import { routedFailureToApiError } from '../routing/routed-failure-to-api-error.ts';
-import { NoChannelAvailableError, RoutedEditError, runRoutedEdit, type RoutedEditResult } from '../routing/run-routed-edit.ts';
+import { NoChannelAvailableError, RoutedEditError, runRoutedEdit, type ChannelAttempt, type RoutedEditResult } from '../routing/run-routed-edit.ts';
+import type { EditSettlement } from '../observability/pixelgate-metrics.ts';
 import type { ResultPublisher } from '../storage/result-publisher.ts';
 
 /** Who asked, as the caller's edge knows it. */
@@ -43,6 +44,16 @@ export interface EditRunServices {
   readonly publisher: ResultPublisher;
   readonly clock: () => number;
   readonly seed?: number;
+  /** Told of every settled edit (metrics). */
+  readonly observer?: EditObserver;
+}
+
+export interface EditObserver {
+  editSettled(edit: EditSettlement): void;
+}
+
+function attemptsOf(error: unknown): readonly ChannelAttempt[] {
+  return error instanceof RoutedEditError || error instanceof NoChannelAvailableError ? error.attempts : [];
 }
 
 export class EditRun {
@@ -130,18 +141,32 @@ export class EditRun {
   async #settle(failed: { failure: ApiError; error: unknown } | null, clientGone: boolean): Promise<void> {
     if (this.#settled) return;
     this.#settled = true;
-    const { billing, clock } = this.#services;
-    if (!this.#charge || !billing) return;
+    const { billing, clock, observer } = this.#services;
     const routed = failed ? null : this.#routed;
-    await billing.close(this.#charge, {
-      requestId: this.#caller.requestId,
-      request: this.request,
-      channel: routed ? { name: routed.channel.name, builtIn: routed.channel.builtIn } : this.#failedChannel(failed?.error),
-      // A result nobody received is still charged (the upstream billed it): `client_gone`.
-      status: failed ? 'failed' : clientGone ? 'client_gone' : 'succeeded',
-      httpStatus: failed ? failed.failure.status : clientGone ? 499 : 200,
-      latencyMs: clock() - this.#startedAtMs,
-      result: routed?.result ?? null,
+    const channel = routed ? { name: routed.channel.name, builtIn: routed.channel.builtIn } : this.#failedChannel(failed?.error);
+    // A result nobody received is still charged (the upstream billed it): `client_gone`.
+    const status = failed ? 'failed' : clientGone ? 'client_gone' : 'succeeded';
+    const result = routed?.result ?? null;
+    const costMicroUsd =
+      this.#charge && billing
+        ? await billing.close(this.#charge, {
+            requestId: this.#caller.requestId,
+            request: this.request,
+            channel,
+            status,
+            httpStatus: failed ? failed.failure.status : clientGone ? 499 : 200,
+            latencyMs: clock() - this.#startedAtMs,
+            result,
+          })
+        : 0;
+    observer?.editSettled({
+      model: this.request.model.id,
+      channel: channel?.name ?? null,
+      status,
+      images: result?.images.length ?? 0,
+      usage: result?.usage ?? null,
+      costMicroUsd,
+      attempts: routed?.attempts ?? attemptsOf(failed?.error),
     });
   }
 

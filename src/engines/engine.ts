@@ -137,4 +137,9 @@ export class EngineError extends Error {
     super(message, options);
     this.name = 'EngineError';
   }
+
+  /** A short label from a small fixed set, for metrics: the kind unless an adapter says more. */
+  get reason(): string {
+    return this.kind;
+  }
 }

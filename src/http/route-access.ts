@@ -50,6 +50,8 @@ export const routeAccessTable: Readonly<Record<string, RouteAccess>> = {
   'GET /admin/usage/summary': 'admin',
   'GET /admin/usage/requests': 'admin',
   'GET /admin/channels': 'admin',
+  // Prometheus metrics; `metrics.listenPort` serves them without a key on a separate listener.
+  'GET /metrics': 'admin',
 };
 
 /** The declared access of a route, or null when it has none. */

@@ -23,6 +23,9 @@ export interface RoutedEditOptions {
 export interface ChannelAttempt {
   readonly channel: string;
   readonly error: string | null;
+  /** `ok`, the engine error's `reason` (`http_500`, `no_response`, `invalid_input`, …), or `error`. */
+  readonly outcome: string;
+  readonly durationMs: number;
 }
 
 export interface RoutedEditResult {
@@ -69,6 +72,7 @@ export async function runRoutedEdit(router: ChannelRouter, request: EditRequest,
   for (const { channel, upstreamModel } of targets) {
     if (router.health.acquire(channel.name) === 'refused') continue;
     lastChannel = channel.name;
+    const startedAtMs = performance.now();
     try {
       const result = await runEditJob(channel.engine, request, {
         requestId: options.requestId,
@@ -79,11 +83,16 @@ export async function runRoutedEdit(router: ChannelRouter, request: EditRequest,
         onUpstreamEvent,
       });
       router.health.succeeded(channel.name);
-      attempts.push({ channel: channel.name, error: null });
+      attempts.push({ channel: channel.name, error: null, outcome: 'ok', durationMs: performance.now() - startedAtMs });
       return { result, channel, attempts };
     } catch (error) {
       const retryable = error instanceof EngineError && error.retryable && !options.signal.aborted;
-      attempts.push({ channel: channel.name, error: error instanceof Error ? error.message : String(error) });
+      attempts.push({
+        channel: channel.name,
+        error: error instanceof Error ? error.message : String(error),
+        outcome: error instanceof EngineError ? error.reason : 'error',
+        durationMs: performance.now() - startedAtMs,
+      });
       if (!retryable) {
         // The client's own bad request or a cancel says nothing about the channel's health.
         router.health.released(channel.name);

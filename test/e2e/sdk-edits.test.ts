@@ -122,7 +122,7 @@ describe('pixelgate-fill through the SDK', () => {
       stream: true,
       partial_images: 2,
     });
-    const events: Array<{ type: string; b64_json: string; partial_image_index?: number }> = [];
+    const events: Array<{ type: string; b64_json: string; partial_image_index?: number; usage?: unknown }> = [];
     for await (const event of stream) events.push(event as (typeof events)[number]);
     const partials = events.filter((event) => event.type === 'image_edit.partial_image');
     assert.ok(partials.length >= 1 && partials.length <= 2, `partials ${partials.length}`);

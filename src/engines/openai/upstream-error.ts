@@ -27,6 +27,11 @@ export class UpstreamError extends EngineError {
     super('internal', message, retryable, retryAfterMs, options);
     this.name = 'UpstreamError';
   }
+
+  /** `http_<status>` for an upstream's error answer, `no_response` when none came. */
+  override get reason(): string {
+    return this.status === null ? 'no_response' : `http_${this.status}`;
+  }
 }
 
 /** `retry-after-ms`, else `retry-after` (seconds or an HTTP date), in milliseconds. */
