@@ -205,6 +205,24 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    imageUrls: Type.Object(
+      {
+        /** Fetch `http:` image URLs too (default: `https:` only). */
+        allowHttp: Type.Boolean({ default: false }),
+        /** Address ranges fetched from although private (an internal image store), e.g. `10.20.0.0/16`. */
+        allowedCidrs: Type.Array(Type.String(), { default: [] }),
+        /** Address ranges refused besides loopback, private, link-local and reserved ones. */
+        deniedCidrs: Type.Array(Type.String(), { default: [] }),
+        /** Largest image fetched, in bytes. */
+        maxBytes: Type.Integer({ minimum: 1, default: 50 * 1024 * 1024 }),
+        /** Time for one image's download, redirects included. */
+        timeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
+        maxRedirects: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
+        /** Largest JSON edit body (data URLs included), in bytes. */
+        maxJsonBodyBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
+      },
+      { ...strict, default: {} },
+    ),
     metrics: Type.Object(
       {
         /** Serve Prometheus metrics at `GET /metrics` (admin key required on the main port). */
