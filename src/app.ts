@@ -34,6 +34,8 @@ import type { BlobStore } from './storage/blob-store.ts';
 import type { NodeRegistration } from './storage/node-registry.ts';
 import { registerTasksRoute } from './http/tasks-route.ts';
 import { registerMetricsRoute } from './http/metrics-route.ts';
+import { AddressPolicy } from './net/address-policy.ts';
+import { ImageUrlFetcher } from './net/image-url-fetcher.ts';
 import { builtInLoads, PixelgateMetrics } from './observability/pixelgate-metrics.ts';
 import { EditRecovery } from './edits/edit-recovery.ts';
 
@@ -127,6 +129,15 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     // Tasks running here get most of the shutdown grace to finish.
     app.addHook('onClose', () => recovery.stop(Math.floor(config.server.shutdownGraceMs * 0.8)));
   }
+  const imageUrls = config.imageUrls;
+  const imageUrlFetcher = new ImageUrlFetcher({
+    policy: new AddressPolicy({ allowedCidrs: imageUrls.allowedCidrs, deniedCidrs: imageUrls.deniedCidrs }),
+    maxBytes: imageUrls.maxBytes,
+    timeoutMs: imageUrls.timeoutMs,
+    maxRedirects: imageUrls.maxRedirects,
+    allowHttp: imageUrls.allowHttp,
+  });
+  app.addHook('onClose', () => imageUrlFetcher.close());
   const authenticate = createAuthenticator(services.keyStore, config.adminKey);
   const openApiDocument = buildOpenApiDocument(models, PIXELGATE_VERSION);
 
@@ -152,6 +163,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     publicBaseUrl: config.server.publicBaseUrl,
     streamKeepaliveMs: config.server.streamKeepaliveMs,
     clock,
+    json: { fetcher: imageUrlFetcher, files: null, maxBodyBytes: config.imageUrls.maxJsonBodyBytes },
   });
   registerTasksRoute(app, tasks);
   if (metrics) registerMetricsRoute(app, metrics, { listenPort: config.metrics.listenPort, listenHost: config.metrics.listenHost });

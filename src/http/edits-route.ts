@@ -19,6 +19,8 @@ import type { RelayEditResult } from '../engines/openai/openai-image-engine.ts';
 import { principalScope } from './authenticate.ts';
 import { prefersRespondAsync } from './prefers-respond-async.ts';
 import { taskPollSeconds } from './tasks-route.ts';
+import { jsonEditBodyToParts, type UploadedFiles } from './json-edit-body.ts';
+import type { ImageUrlFetcher } from '../net/image-url-fetcher.ts';
 import type { EditAnswer } from '../edits/stored-answer.ts';
 import type { TaskObject } from '../edits/task-object.ts';
 
@@ -32,6 +34,8 @@ export interface EditsRouteOptions {
   readonly clock: () => number;
   /** Interval of the `: keepalive` comments on a stream before its first event. */
   readonly streamKeepaliveMs: number;
+  /** JSON edit bodies: where `image_url`s are fetched and `file_id`s read, and the body's cap. */
+  readonly json: { readonly fetcher: ImageUrlFetcher; readonly files: UploadedFiles | null; readonly maxBodyBytes: number };
 }
 
 const MAX_FIELD_BYTES = 256 * 1024;
@@ -78,7 +82,8 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
   const baseUrl = (request: FastifyRequest) => options.publicBaseUrl ?? `${request.protocol}://${request.host}`;
 
   async function handler(request: FastifyRequest, reply: FastifyReply) {
-    if (!request.isMultipart()) {
+    const isJson = /^\s*application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+    if (!request.isMultipart() && !isJson) {
       throw apiError('invalid_content_type', { received: String(request.headers['content-type'] ?? 'none') });
     }
     const declaredLength = Number(request.headers['content-length'] ?? 0);
@@ -94,7 +99,9 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     // An async task takes over the admission slot and the spooled files until it has ended.
     let handedOver = false;
     try {
-      const parts = await readMultipartForm(request, spoolDirectory, limits);
+      const parts = isJson
+        ? await jsonEditBodyToParts(request.body, spoolDirectory, { models: pipeline.models, fetcher: options.json.fetcher, files: options.json.files, scope: principalScope(principal) })
+        : await readMultipartForm(request, spoolDirectory, limits);
       const editRequest = pipeline.parse(parts);
       const caller: EditCaller = { requestId: request.id, toApiError: (error) => toApiError(error, request), log: request.log };
       const idempotencyKey = idempotencyKeyHeader(request.headers['idempotency-key']);
@@ -152,5 +159,6 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     }
   }
 
-  for (const url of ['/v1/images/edits', '/v1/images/edits/']) app.post(url, handler);
+  // The body limit applies to JSON bodies only: multipart ones are streamed under their own limits.
+  for (const url of ['/v1/images/edits', '/v1/images/edits/']) app.post(url, { bodyLimit: options.json.maxBodyBytes }, handler);
 }
