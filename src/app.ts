@@ -32,6 +32,9 @@ import { buildOpenApiDocument } from './openai/openapi-document.ts';
 import { createEditPipeline } from './edits/create-edit-pipeline.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { NodeRegistration } from './storage/node-registry.ts';
+import type { FileStore } from './accounts/file-store.ts';
+import { FileLibrary } from './files/file-library.ts';
+import { registerFilesRoute } from './http/files-route.ts';
 import { registerTasksRoute } from './http/tasks-route.ts';
 import { registerMetricsRoute } from './http/metrics-route.ts';
 import { AddressPolicy } from './net/address-policy.ts';
@@ -50,6 +53,8 @@ export interface AppServices {
   readonly usageLedger?: UsageLedger;
   /** Idempotency records and async tasks; absent: `Idempotency-Key` is refused and `Prefer: respond-async` not applied. */
   readonly editRecords?: EditRecordStore;
+  /** Records of `POST /v1/files` uploads; absent: the files API is not served and `file_id` refers to nothing. */
+  readonly fileStore?: FileStore;
   /** This process among those on the data directory (`registerNode`); absent: a random node id. */
   readonly node?: Pick<NodeRegistration, 'nodeId' | 'departedNodeIds' | 'forgetDeparted'>;
   readonly clock?: () => number;
@@ -138,6 +143,9 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     allowHttp: imageUrls.allowHttp,
   });
   app.addHook('onClose', () => imageUrlFetcher.close());
+  const fileLibrary = services.fileStore
+    ? new FileLibrary({ store: services.fileStore, blobStore: services.blobStore, clock, retentionSeconds: config.files.retentionSeconds })
+    : null;
   const authenticate = createAuthenticator(services.keyStore, config.adminKey);
   const openApiDocument = buildOpenApiDocument(models, PIXELGATE_VERSION);
 
@@ -163,9 +171,12 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     publicBaseUrl: config.server.publicBaseUrl,
     streamKeepaliveMs: config.server.streamKeepaliveMs,
     clock,
-    json: { fetcher: imageUrlFetcher, files: null, maxBodyBytes: config.imageUrls.maxJsonBodyBytes },
+    json: { fetcher: imageUrlFetcher, files: fileLibrary, maxBodyBytes: config.imageUrls.maxJsonBodyBytes },
   });
   registerTasksRoute(app, tasks);
+  if (fileLibrary) {
+    registerFilesRoute(app, { library: fileLibrary, uploadsDirectory: path.join(config.dataDir, 'tmp', 'uploads'), maxFileBytes: config.files.maxBytes, bodyTimeoutMs: config.server.bodyTimeoutMs });
+  }
   if (metrics) registerMetricsRoute(app, metrics, { listenPort: config.metrics.listenPort, listenHost: config.metrics.listenHost });
   registerResultsRoute(app, services.blobStore, services.signingSecret, clock);
   registerAdminKeysRoute(app, services.keyStore, services.usageLedger ?? null, config.models.served.map((model) => model.id));

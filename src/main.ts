@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const sweep = setInterval(() => {
     services.blobStore.sweepExpired(Date.now()).catch((error) => app.log.error({ err: error }, 'result sweep failed'));
     services.editRecords?.deleteExpired(Date.now()).catch((error) => app.log.error({ err: error }, 'idempotency record sweep failed'));
+    // The files' bytes expire in the result store on their own; their records go here.
+    services.fileStore?.deleteExpired(Date.now()).catch((error) => app.log.error({ err: error }, 'uploaded file sweep failed'));
   }, config.results.sweepIntervalMs);
   sweep.unref();
 

@@ -10,6 +10,7 @@ import { SqlKeyStore } from './accounts/sql-key-store.ts';
 import type { PixelgateConfig } from './config/config-schema.ts';
 import { SqlUsageLedger } from './accounts/sql-usage-ledger.ts';
 import { SqlEditRecordStore } from './accounts/sql-edit-record-store.ts';
+import { SqlFileStore } from './accounts/sql-file-store.ts';
 import { closeEngines, createEngines } from './engines/create-engines.ts';
 import { DiskBlobStore } from './storage/disk-blob-store.ts';
 import { loadOrCreateSigningSecret } from './storage/signing-secret.ts';
@@ -31,7 +32,7 @@ export async function openServices(config: PixelgateConfig): Promise<OpenedServi
   const engines = createEngines(config);
   const editRecords = new SqlEditRecordStore(database);
   return {
-    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords, blobStore, signingSecret, engines, node },
+    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords, fileStore: new SqlFileStore(database), blobStore, signingSecret, engines, node },
     async close() {
       await closeEngines(engines);
       await database.close();

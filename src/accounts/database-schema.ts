@@ -52,6 +52,20 @@ export interface UsageRecordsTable {
   created_at_ms: number;
 }
 
+/** Migration 0005: files uploaded through `POST /v1/files` (their bytes are in the blob store). */
+export interface UploadedFilesTable {
+  /** `file-` + 24 base62 characters. */
+  id: string;
+  /** The key id that uploaded it, or `@admin`; only the same scope may use it. */
+  scope: string;
+  filename: string;
+  purpose: string;
+  bytes: number;
+  blob_key: string;
+  created_at_ms: number;
+  expires_at_ms: number;
+}
+
 /**
  * Migration 0004: one row per credit reservation not yet settled — written with the reservation,
  * deleted with its settlement — so the reservations of a process that died can be released.
@@ -112,4 +126,5 @@ export interface DatabaseSchema {
   edit_tasks: EditTasksTable;
   idempotency_records: IdempotencyRecordsTable;
   open_reservations: OpenReservationsTable;
+  uploaded_files: UploadedFilesTable;
 }

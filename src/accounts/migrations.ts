@@ -118,6 +118,25 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
       await db.schema.dropTable('open_reservations').execute();
     },
   },
+  '0005_uploaded_files': {
+    async up(db: Kysely<any>): Promise<void> {
+      await db.schema
+        .createTable('uploaded_files')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('scope', 'text', (column) => column.notNull())
+        .addColumn('filename', 'text', (column) => column.notNull())
+        .addColumn('purpose', 'text', (column) => column.notNull())
+        .addColumn('bytes', 'bigint', (column) => column.notNull())
+        .addColumn('blob_key', 'text', (column) => column.notNull())
+        .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('expires_at_ms', 'bigint', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('uploaded_files_expires_at').on('uploaded_files').column('expires_at_ms').execute();
+    },
+    async down(db: Kysely<any>): Promise<void> {
+      await db.schema.dropTable('uploaded_files').execute();
+    },
+  },
 });
 
 /** Serves `migrations` to Kysely's Migrator without touching the file system. */

@@ -72,6 +72,10 @@ const PerMillionTokensSchema = Type.Object(
     textInput: Type.Number({ minimum: 0 }),
     imageInput: Type.Number({ minimum: 0 }),
     imageOutput: Type.Number({ minimum: 0 }),
+    /** SVG authoring input tokens (`svg_usage.input_tokens`); absent: the `textInput` rate. */
+    svgInput: Type.Optional(Type.Number({ minimum: 0 })),
+    /** SVG authoring output tokens, reasoning included (`svg_usage.output_tokens`); absent: the `imageOutput` rate. */
+    svgOutput: Type.Optional(Type.Number({ minimum: 0 })),
   },
   strict,
 );
@@ -202,6 +206,15 @@ export const ConfigSchema = Type.Object(
             { model: 'gpt-image-1-mini', perMillionTokensUsd: { textInput: 2, imageInput: 2.5, imageOutput: 8 } },
           ],
         }),
+      },
+      { ...strict, default: {} },
+    ),
+    files: Type.Object(
+      {
+        /** Largest file `POST /v1/files` takes, in bytes. */
+        maxBytes: Type.Integer({ minimum: 1, default: 50 * 1024 * 1024 }),
+        /** How long an uploaded file is kept unless its upload asks for less (`expires_after`). */
+        retentionSeconds: Type.Integer({ minimum: 3600, default: 2_592_000 }),
       },
       { ...strict, default: {} },
     ),

@@ -8,7 +8,7 @@
  * `ImageUrlFetcher` (private addresses refused); all bytes are spooled to disk like uploads.
  * JSON edits are for GPT image models only, as OpenAI says: others get `json_body_not_supported`.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { readImageFacts } from '../images/read-image-facts.ts';
@@ -19,8 +19,8 @@ import { ImageUrlError, type ImageUrlFetcher } from '../net/image-url-fetcher.ts
 
 /** Where `file_id` references are read (the files API), for the caller's scope. */
 export interface UploadedFiles {
-  /** The file's path and size when `scope` uploaded it and it still exists; null otherwise. */
-  find(scope: string, id: string): Promise<{ readonly path: string; readonly filename: string } | null>;
+  /** The file's bytes when `scope` uploaded it and it still exists; null otherwise. */
+  find(scope: string, id: string): Promise<{ readonly bytes: Buffer; readonly filename: string } | null>;
 }
 
 export interface JsonEditSources {
@@ -121,7 +121,7 @@ async function spoolImage(ref: ImageRef, param: string, fieldName: string, index
   if (ref.fileId !== undefined) {
     const file = sources.files ? await sources.files.find(sources.scope, ref.fileId) : null;
     if (file === null) throw apiError('file_not_found', { id: ref.fileId.slice(0, 100) });
-    bytes = await readFile(file.path);
+    bytes = file.bytes;
     contentType = sniffedType(bytes, param);
     filename = file.filename;
   } else if (ref.imageUrl!.startsWith('data:')) {

@@ -42,6 +42,11 @@ export const routeAccessTable: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/images/edits/': 'api_key',
   // The route answers 404 for a task another key submitted.
   'GET /v1/images/tasks/:id': 'api_key',
+  // Files answer 404 for another key's file.
+  'POST /v1/files': 'api_key',
+  'GET /v1/files/:id': 'api_key',
+  'GET /v1/files/:id/content': 'api_key',
+  'DELETE /v1/files/:id': 'api_key',
   'POST /admin/keys': 'admin',
   'GET /admin/keys': 'admin',
   'PATCH /admin/keys/:id': 'admin',

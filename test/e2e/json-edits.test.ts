@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { fakeUsage, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { halfTransparentMask, opaquePng } from '../support/images.ts';
 import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
@@ -130,5 +130,31 @@ describe('JSON edit bodies', () => {
     const malformed = await fetch(`${permissive.baseUrl}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${permissiveKey}`, 'content-type': 'application/json' }, body: '{"prompt":' });
     assert.equal(malformed.status, 400);
     assert.equal(((await malformed.json()) as any).error.type, 'invalid_request_error');
+  });
+
+  it('files: the SDK uploads an image (purpose vision), an edit uses it by file_id, only its key can see or use it, delete removes it', async () => {
+    const client = new OpenAI({ apiKey: permissiveKey, baseURL: `${permissive.baseUrl}/v1`, maxRetries: 0 });
+    const uploaded = await client.files.create({ file: await toFile(png, 'beach.png', { type: 'image/png' }), purpose: 'vision' });
+    assert.match(uploaded.id, /^file-[A-Za-z0-9]{24}$/);
+    assert.deepEqual({ ...uploaded, id: 'x', created_at: 0, expires_at: 0 }, { id: 'x', object: 'file', bytes: png.length, created_at: 0, expires_at: 0, filename: 'beach.png', purpose: 'vision', status: 'processed', status_details: null });
+    assert.ok(uploaded.expires_at! > uploaded.created_at);
+    assert.deepEqual(await client.files.retrieve(uploaded.id), uploaded);
+    const content = Buffer.from(await (await client.files.content(uploaded.id)).arrayBuffer());
+    assert.ok(content.equals(png));
+
+    const edited: any = await client.post('/images/edits', { body: { prompt: 'p', images: [{ file_id: uploaded.id }] } });
+    assert.equal(edited.data.length, 1);
+    assert.ok(upstream.requests.at(-1)!.parts.find((part) => part.filename !== null)!.data.equals(png));
+
+    const stranger = (await createKey(permissive, 'stranger')).key;
+    assertError(await postJson(permissive, stranger, { prompt: 'p', images: [{ file_id: uploaded.id }] }), 404, { message: `No such File object: ${uploaded.id}`, param: null, code: 'file_not_found' });
+    const strangerClient = new OpenAI({ apiKey: stranger, baseURL: `${permissive.baseUrl}/v1`, maxRetries: 0 });
+    await assert.rejects(strangerClient.files.retrieve(uploaded.id), (error: any) => error.status === 404 && error.error.code === 'file_not_found');
+    await assert.rejects(strangerClient.files.delete(uploaded.id), (error: any) => error.status === 404);
+
+    assert.deepEqual(await client.files.delete(uploaded.id), { id: uploaded.id, object: 'file', deleted: true });
+    await assert.rejects(client.files.retrieve(uploaded.id), (error: any) => error.status === 404);
+    await assert.rejects(client.files.create({ file: await toFile(Buffer.from('plain text'), 'a.txt', { type: 'text/plain' }), purpose: 'vision' }), (error: any) => error.status === 400 && error.error.code === 'unsupported_file_mimetype');
+    await assert.rejects(client.files.create({ file: await toFile(png, 'a.png', { type: 'image/png' }), purpose: 'batch' }), (error: any) => error.status === 400 && error.error.param === 'purpose' && error.error.code === 'invalid_value');
   });
 });
