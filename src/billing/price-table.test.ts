@@ -44,3 +44,21 @@ describe('PriceTable with the default prices', () => {
     assert.equal(priced.actualMicroUsd({ model: 'pixelgate-fill', size: '8x8', images: 3, usage: null, builtIn: true }), 3000);
   });
 });
+
+describe('PriceTable with SVG authoring usage', () => {
+  const svgUsage = { input_tokens: 1000, model: 'svg-author', output_tokens: 3000, reasoning_tokens: 2000, total_tokens: 4000 };
+  const withSvg = { ...usage, output_tokens_details: { text_tokens: 0, image_tokens: 5000 }, svg_usage: svgUsage };
+
+  test('svg_usage at the configured svgInput and svgOutput rates, beside the rendering tokens', () => {
+    const table = new PriceTable(
+      loadConfig({}, { billing: { prices: [{ model: 'gpt-image-2.6-flare', perMillionTokensUsd: { textInput: 5, imageInput: 10, imageOutput: 40, svgInput: 2, svgOutput: 8 } }] } }).billing,
+    );
+    // Rendering 100 × 5 + 200 × 10 + 5000 × 40, SVG 1000 × 2 + 3000 × 8 (reasoning is inside output_tokens).
+    assert.equal(table.actualMicroUsd({ model: 'gpt-image-2.6-flare', size: '1024x1024', images: 1, usage: withSvg, builtIn: false }), 202_500 + 2_000 + 24_000);
+  });
+
+  test('without SVG rates, svg_usage is charged at textInput and imageOutput (never free)', () => {
+    const table = new PriceTable(loadConfig({}).billing);
+    assert.equal(table.actualMicroUsd({ model: 'gpt-image-1', size: '1024x1024', images: 1, usage: withSvg, builtIn: false }), 202_500 + 1000 * 5 + 3000 * 40);
+  });
+});

@@ -2,7 +2,8 @@
  * Prices from `billing` in the config, evaluated in integer micro-dollars. Per-image prices
  * (dall-e-2 style) go by output size; token prices (GPT image models) go by the upstream's
  * `usage`, text input, image input and image output each at its own rate — never all at a
- * text rate. The built-in engines have their own flat per-image price. Fractions of a
+ * text rate — plus SVG authoring (`svg_usage`, reported apart) at `svgInput`/`svgOutput`, which
+ * default to the `textInput`/`imageOutput` rates so that unpriced SVG work is never free. The built-in engines have their own flat per-image price. Fractions of a
  * micro-dollar round up.
  *
  * `estimate` is what an edit reserves before it runs: the most any channel that may serve it
@@ -16,6 +17,14 @@ import type { EditUsage } from '../engines/engine.ts';
 
 type BillingConfig = PixelgateConfig['billing'];
 type ModelPrice = BillingConfig['prices'][number];
+type TokenRates = NonNullable<ModelPrice['perMillionTokensUsd']>;
+
+/** `svg_usage.output_tokens` already counts its `reasoning_tokens`, as OpenAI reports them. */
+function svgAuthoringMicroUsd(usage: EditUsage, rates: TokenRates): number {
+  const svg = usage.svg_usage;
+  if (!svg) return 0;
+  return svg.input_tokens * (rates.svgInput ?? rates.textInput) + svg.output_tokens * (rates.svgOutput ?? rates.imageOutput);
+}
 
 export interface EstimateInput {
   readonly model: string;
@@ -71,7 +80,8 @@ export class PriceTable {
       const rates = price.perMillionTokensUsd;
       const details = input.usage.input_tokens_details;
       // USD per million tokens is micro-dollars per token.
-      return Math.ceil(details.text_tokens * rates.textInput + details.image_tokens * rates.imageInput + input.usage.output_tokens * rates.imageOutput);
+      const rendering = details.text_tokens * rates.textInput + details.image_tokens * rates.imageInput + input.usage.output_tokens * rates.imageOutput;
+      return Math.ceil(rendering + svgAuthoringMicroUsd(input.usage, rates));
     }
     if (price.perImageUsd) return Math.ceil(perImage(price.perImageUsd, input.size) * 1_000_000 * input.images);
     // Token-priced but the upstream reported no usage: charge what was reserved for it.

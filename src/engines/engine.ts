@@ -26,6 +26,16 @@ export interface EngineCapabilities {
   readonly streaming: boolean;
   /** Whether it can produce an output size other than the input's own. */
   readonly resize: boolean;
+  /**
+   * Whether it honours a `markup` overlay (a transparent PNG guiding the edit); absent: no.
+   * The relay forwards it upstream; the built-in engines cannot use it, so it is refused there.
+   */
+  readonly markup?: boolean;
+  /**
+   * Whether it forwards the client's fields as sent (`RelayEditJob.forwardedFields`), which a
+   * pass-through model needs; absent: no (the built-in engines read only `EditJob`).
+   */
+  readonly forwardsFields?: boolean;
 }
 
 /** One input file of a request, spooled to disk by the HTTP layer and sniffed. */
@@ -61,6 +71,8 @@ export interface EditJob {
   /** Input images in the client's wire order; the mask applies to the first. */
   readonly images: readonly EngineInputImage[];
   readonly mask: EngineInputImage | null;
+  /** The `markup` overlay for the first image; only given to engines declaring `capabilities.markup`. */
+  readonly markup?: EngineInputImage | null;
   /** How many images to return; never above `capabilities.maxOutputImagesPerCall`. */
   readonly n: number;
   /** Output size; `null` means the engine's own default (the input's size for the built-in engine). */
@@ -83,12 +95,30 @@ export interface EditJob {
   readonly onPartialImage?: (partial: PartialImage) => void;
 }
 
-/** Token usage as GPT image models report it. */
+/** Token usage of SVG authoring, which OpenAI reports apart from rendering (`ImagesResponse.svg_usage`). */
+export interface SvgUsage {
+  readonly input_tokens: number;
+  /** The SVG author model. */
+  readonly model: string;
+  readonly output_tokens: number;
+  /** Part of `output_tokens`, as OpenAI counts reasoning tokens. */
+  readonly reasoning_tokens: number;
+  readonly total_tokens: number;
+}
+
+/**
+ * Token usage as GPT image models report it (openai-node 7.60.0 `ImagesResponse.Usage`), kept
+ * whole: any key an upstream adds is carried as it came. `svg_usage` is the response's
+ * top-level `svg_usage`, carried here so that one value holds everything billed; the JSON
+ * answer puts it back beside `usage`.
+ */
 export interface EditUsage {
   readonly total_tokens: number;
   readonly input_tokens: number;
   readonly output_tokens: number;
   readonly input_tokens_details: { readonly text_tokens: number; readonly image_tokens: number };
+  readonly output_tokens_details?: { readonly text_tokens: number; readonly image_tokens: number };
+  readonly svg_usage?: SvgUsage;
 }
 
 export interface EditOutputImage {

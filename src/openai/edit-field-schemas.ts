@@ -19,6 +19,10 @@ export type ResponseFormat = (typeof responseFormats)[number];
 export const outputFormats = ['png', 'jpeg', 'webp'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
 
+/** Output formats that are not a single raster image: animated GIF and SVG (gpt-image-2.6). */
+export const vectorAndAnimatedFormats = ['gif', 'svg'] as const;
+export type RequestedOutputFormat = OutputFormat | (typeof vectorAndAnimatedFormats)[number];
+
 export function promptSchema(maxLength: number): TSchema {
   return Type.String({ maxLength, description: 'A text description of the desired image(s).' });
 }
@@ -49,10 +53,11 @@ export function responseFormatSchema(defaultValue: ResponseFormat): TSchema {
   });
 }
 
-export const outputFormatSchema = stringEnum(outputFormats, {
-  default: 'png',
-  description: 'The format in which the generated images are returned.',
-});
+export function outputFormatSchemaOf(values: readonly RequestedOutputFormat[]): TSchema {
+  return stringEnum(values, { default: 'png', description: 'The format in which the generated images are returned.' });
+}
+
+export const outputFormatSchema = outputFormatSchemaOf(outputFormats);
 
 export const outputCompressionSchema = Type.Integer({
   minimum: 0,
@@ -61,12 +66,37 @@ export const outputCompressionSchema = Type.Integer({
   description: 'The compression level (0-100%) for the generated images; jpeg and webp only.',
 });
 
-export const gptQualitySchema = stringEnum(['low', 'medium', 'high', 'auto'] as const, { default: 'auto' });
+export function gptQualitySchemaOf(values: readonly string[]): TSchema {
+  return stringEnum(values, { default: 'auto' });
+}
+
+export const gptQualitySchema = gptQualitySchemaOf(['low', 'medium', 'high', 'auto']);
 export const dallE2QualitySchema = stringEnum(['standard'] as const, { default: 'standard' });
 export const backgroundSchema = stringEnum(['transparent', 'opaque', 'auto'] as const, { default: 'auto' });
 export const inputFidelitySchema = stringEnum(['high', 'low'] as const, { default: 'low' });
 export const streamSchema = Type.Boolean({ default: false, description: 'Stream partial images as Server-Sent Events.' });
 export const partialImagesSchema = Type.Integer({ minimum: 0, maximum: 3, default: 0 });
+
+/** No default: OpenAI documents only "the image model's configured default" (see docs/models.md). */
+export const complexitySchema = stringEnum(['low', 'medium', 'high'] as const, {
+  description: 'Computation spent planning the image, independently of rendering quality.',
+});
+export const moderationSchema = stringEnum(['low', 'auto'] as const, { default: 'auto', description: 'Moderation level for GPT image models.' });
+export const frameCountSchema = Type.Integer({
+  minimum: 2,
+  maximum: 16,
+  default: 9,
+  description: 'Number of frames for GIF output; only with output_format=gif.',
+});
+export const frameDurationMsSchema = Type.Integer({
+  minimum: 20,
+  default: 200,
+  description: 'Delay per GIF frame in milliseconds (OpenAI rounds to 10 ms and caps at 655350); only with output_format=gif.',
+});
+export const svgModelSchema = Type.String({ description: 'The SVG author model (multipart `svg[model]`); only with output_format=svg.' });
+export const svgReasoningEffortSchema = stringEnum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const, {
+  description: "The SVG author's reasoning effort (multipart `svg[reasoning][effort]`); only with output_format=svg.",
+});
 
 export type FieldSchemas = Readonly<Record<string, TSchema>>;
 

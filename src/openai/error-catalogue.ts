@@ -142,6 +142,20 @@ export const errorCatalogue = {
     param: () => 'mask',
     message: () => 'Uploaded mask must be a PNG and less than 4 MB.',
   }),
+  markup_size_mismatch: entry({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_image_format',
+    param: () => 'markup',
+    message: () => 'Invalid markup image format - markup size does not match image size',
+  }),
+  markup_missing_alpha: entry({
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'invalid_image_format',
+    param: () => 'markup',
+    message: () => 'Invalid markup image format - markup image must be a PNG with transparent pixels',
+  }),
   missing_required_parameter: entry<{ param: string }>({
     status: 400,
     type: 'invalid_request_error',

@@ -33,6 +33,9 @@ export class ServedModels implements ModelDirectory {
       const engine = engines.get(entry.engine);
       const rules = modelRulesByFamily[entry.rules];
       if (!engine || !rules) throw new Error(`model '${entry.id}': unknown engine '${entry.engine}' or rules '${entry.rules}'`);
+      if (rules.passThrough && engine.capabilities.forwardsFields !== true) {
+        throw new Error(`model '${entry.id}': rules 'pass-through' need a channel that forwards fields upstream; engine '${entry.engine}' does not`);
+      }
       byId.set(entry.id, { id: entry.id, rules, engineId: entry.engine, engineModel: entry.engineModel ?? entry.id, capabilities: engine.capabilities });
     }
     this.byId = byId;
@@ -51,10 +54,12 @@ export class ServedModels implements ModelDirectory {
     return Math.max(...this.list().flatMap((model) => [model.rules.image.maxFileBytes, model.rules.mask.maxFileBytes]));
   }
 
-  /** The largest body any served model's rules allow: all its images, its mask and the fields. */
+  /** The largest body any served model's rules allow: all its images, its mask, its markup and the fields. */
   largestRequestBytes(): number {
     return Math.max(
-      ...this.list().map(({ rules }) => rules.image.maxCount * rules.image.maxFileBytes + rules.mask.maxFileBytes + FIELDS_ALLOWANCE_BYTES),
+      ...this.list().map(
+        ({ rules }) => rules.image.maxCount * rules.image.maxFileBytes + rules.mask.maxFileBytes + (rules.markup?.maxFileBytes ?? 0) + FIELDS_ALLOWANCE_BYTES,
+      ),
     );
   }
 
@@ -62,12 +67,12 @@ export class ServedModels implements ModelDirectory {
   fileLimitFor(fieldName: string, partsSoFar: readonly FormPart[]) {
     const modelPart = partsSoFar.find((part) => part.kind === 'field' && part.fieldName === 'model');
     const model = modelPart?.kind === 'field' ? this.find(modelPart.value) : null;
-    const param = fieldName === 'mask' ? 'mask' : 'image';
+    const param = fieldName === 'mask' || fieldName === 'markup' ? fieldName : 'image';
     if (!model) {
       const maxBytes = this.largestFileBytes();
       return { maxBytes, error: () => apiError('file_too_large', { param, limitBytes: maxBytes }) };
     }
-    const rules: FileRules = fieldName === 'mask' ? model.rules.mask : model.rules.image;
+    const rules: FileRules = (fieldName === 'mask' ? model.rules.mask : fieldName === 'markup' ? model.rules.markup : null) ?? model.rules.image;
     return { maxBytes: rules.maxFileBytes, error: () => fileRejection(rules, param) };
   }
 }

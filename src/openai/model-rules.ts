@@ -1,16 +1,14 @@
 /**
  * The capability table: each model family's rules for `POST /v1/images/edits`, as data.
  * The validator, the multipart limits, the response shape and the OpenAPI document all read
- * these; no other code branches on a model's name. Sources: shared/spec/images-edits.md.
+ * these; no other code branches on a model's name. Sources: shared/spec/images-edits.md and,
+ * for the GPT image rows (`gpt-image-rules.ts`), openai-node 7.60.0; `docs/models.md` is
+ * generated from this table (`npm run docs:models`).
  */
-import { Type, type TSchema } from '@sinclair/typebox';
 import type { ImageFormat } from '../images/image-facts.ts';
 import type { ApiErrorName } from './error-catalogue.ts';
 import {
-  backgroundSchema,
   dallE2QualitySchema,
-  gptQualitySchema,
-  inputFidelitySchema,
   modelSchema,
   nSchema,
   outputCompressionSchema,
@@ -24,6 +22,8 @@ import {
   type FieldSchemas,
   type ResponseFormat,
 } from './edit-field-schemas.ts';
+import { gptImageFamilyRows, gptImageRules } from './gpt-image-rules.ts';
+import { sizeSchema } from './size-schema.ts';
 
 const MEGABYTE = 1024 * 1024;
 
@@ -67,6 +67,8 @@ export interface ModelRules {
   readonly family: string;
   readonly image: ImageRules;
   readonly mask: FileRules;
+  /** Null when `markup` (a transparent PNG overlay guiding the edit) is not a parameter. */
+  readonly markup: FileRules | null;
   /** Scalar fields accepted besides the files; any other field is an unknown parameter. */
   readonly fields: FieldSchemas;
   readonly size: SizeRule;
@@ -79,6 +81,11 @@ export interface ModelRules {
   readonly reportsUsage: boolean;
   /** Parameters only this family has (used to pick a default model when `model` is omitted). */
   readonly familyOnlyFields: readonly string[];
+  /**
+   * Pass-through: the fields are forwarded upstream as sent and not checked against this
+   * table; only what Pixelgate itself acts on is read (see `parse-pass-through-request.ts`).
+   */
+  readonly passThrough: boolean;
 }
 
 const pngOnly = { mimeTypes: ['image/png'], formats: ['png'] as ImageFormat[] };
@@ -86,17 +93,6 @@ const anyRaster = {
   mimeTypes: ['image/jpeg', 'image/png', 'image/webp'],
   formats: ['jpeg', 'png', 'webp'] as ImageFormat[],
 };
-
-/** The schema of `size` for the OpenAPI document; `validate-size.ts` applies the rule itself. */
-function sizeSchema(rule: SizeRule, defaultSize: string): TSchema {
-  if (rule.kind === 'enum') return Type.Unsafe<string>({ type: 'string', enum: [...rule.values], default: defaultSize });
-  return Type.Unsafe<string>({
-    type: 'string',
-    pattern: '^(auto|[0-9]+x[0-9]+)$',
-    default: defaultSize,
-    description: `One of ${rule.presets.join(', ')}, or WxH: sides ${rule.minSide}-${rule.maxSide} and multiples of ${rule.multipleOf}, at most ${rule.maxPixels} pixels, aspect ratio at most ${rule.maxAspectRatio}:1.`,
-  });
-}
 
 const dallE2Sizes: SizeRule = { kind: 'enum', values: ['256x256', '512x512', '1024x1024'] };
 
@@ -114,6 +110,7 @@ const dallE2: ModelRules = {
     requireAlphaWithoutMask: true,
   },
   mask: { ...pngOnly, acceptsOctetStream: false, maxFileBytes: 4 * MEGABYTE, rejectError: 'mask_not_png_or_too_large' },
+  markup: null,
   fields: {
     prompt: promptSchema(1000),
     model: modelSchema,
@@ -131,50 +128,8 @@ const dallE2: ModelRules = {
   reportsResolvedOptions: false,
   reportsUsage: false,
   familyOnlyFields: [],
+  passThrough: false,
 };
-
-const gptSizes = ['1024x1024', '1536x1024', '1024x1536', 'auto'];
-
-function gptImage(family: string, overrides: { fidelity: boolean; size?: SizeRule }): ModelRules {
-  const size: SizeRule = overrides.size ?? { kind: 'enum', values: gptSizes };
-  const fields: Record<string, TSchema> = {
-    prompt: promptSchema(32000),
-    model: modelSchema,
-    n: nSchema,
-    size: sizeSchema(size, 'auto'),
-    quality: gptQualitySchema,
-    background: backgroundSchema,
-    output_format: outputFormatSchema,
-    output_compression: outputCompressionSchema,
-    stream: streamSchema,
-    partial_images: partialImagesSchema,
-    user: userSchema,
-    safety_identifier: safetyIdentifierSchema,
-  };
-  if (overrides.fidelity) fields.input_fidelity = inputFidelitySchema;
-  return {
-    family,
-    image: {
-      ...anyRaster,
-      acceptsOctetStream: false,
-      maxFileBytes: 50 * MEGABYTE,
-      rejectError: 'file_too_large',
-      maxCount: 16,
-      acceptsArray: true,
-      requireSquare: false,
-      requireAlphaWithoutMask: false,
-    },
-    mask: { ...anyRaster, acceptsOctetStream: false, maxFileBytes: 50 * MEGABYTE, rejectError: 'file_too_large' },
-    fields,
-    size,
-    defaultSize: 'auto',
-    responseFormats: null,
-    defaultResponseFormat: 'b64_json',
-    reportsResolvedOptions: true,
-    reportsUsage: true,
-    familyOnlyFields: ['quality', 'background', 'output_format', 'output_compression', 'input_fidelity', 'stream', 'partial_images'],
-  };
-}
 
 const pixelgateFillSizes: SizeRule = {
   kind: 'dimensions',
@@ -199,6 +154,7 @@ const pixelgateFill: ModelRules = {
     requireAlphaWithoutMask: false,
   },
   mask: { ...pngOnly, acceptsOctetStream: true, maxFileBytes: 50 * MEGABYTE, rejectError: 'file_too_large' },
+  markup: null,
   fields: {
     prompt: promptSchema(32000),
     model: modelSchema,
@@ -219,27 +175,36 @@ const pixelgateFill: ModelRules = {
   reportsResolvedOptions: true,
   reportsUsage: false,
   familyOnlyFields: [],
+  passThrough: false,
+};
+
+/**
+ * Pass-through: for a served model whose rules Pixelgate does not know. Files are still sniffed
+ * (a PNG, JPEG or WebP image, under 50 MB and `images.maxInputPixels`, octet-stream parts
+ * included: the upstream is told the sniffed type); text fields go upstream as sent.
+ */
+const passThrough: ModelRules = {
+  family: 'pass-through',
+  image: { ...anyRaster, acceptsOctetStream: true, maxFileBytes: 50 * MEGABYTE, rejectError: 'file_too_large', maxCount: 16, acceptsArray: true, requireSquare: false, requireAlphaWithoutMask: false },
+  mask: { ...anyRaster, acceptsOctetStream: true, maxFileBytes: 50 * MEGABYTE, rejectError: 'file_too_large' },
+  markup: { ...pngOnly, acceptsOctetStream: true, maxFileBytes: 50 * MEGABYTE, rejectError: 'file_too_large' },
+  fields: {},
+  size: { kind: 'dimensions', presets: ['auto'], multipleOf: 1, minSide: 1, maxSide: 99_999, maxPixels: Number.MAX_SAFE_INTEGER, maxAspectRatio: Number.MAX_SAFE_INTEGER },
+  defaultSize: 'auto',
+  responseFormats: ['url', 'b64_json'],
+  defaultResponseFormat: 'b64_json',
+  reportsResolvedOptions: true,
+  reportsUsage: true,
+  familyOnlyFields: [],
+  passThrough: true,
 };
 
 /** Every family this server knows, by the name config uses in `models[].rules`. */
 export const modelRulesByFamily: Readonly<Record<string, ModelRules>> = {
   'dall-e-2': dallE2,
-  'gpt-image-1': gptImage('gpt-image-1', { fidelity: true }),
-  'gpt-image-1-mini': gptImage('gpt-image-1-mini', { fidelity: false }),
-  'gpt-image-1.5': gptImage('gpt-image-1.5', { fidelity: true }),
-  'gpt-image-2': gptImage('gpt-image-2', {
-    fidelity: true,
-    size: {
-      kind: 'dimensions',
-      presets: gptSizes,
-      multipleOf: 16,
-      minSide: 16,
-      maxSide: 3840,
-      maxPixels: 3840 * 2160,
-      maxAspectRatio: 3,
-    },
-  }),
+  ...Object.fromEntries(gptImageFamilyRows.map((row) => [row.family, gptImageRules(row)])),
   'pixelgate-fill': pixelgateFill,
+  'pass-through': passThrough,
 };
 
 export const modelFamilies = Object.keys(modelRulesByFamily);

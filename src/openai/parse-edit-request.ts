@@ -2,16 +2,20 @@
  * Turns the parts of a `POST /v1/images/edits` body into a validated `EditRequest`, applying
  * the requested model's rules from the capability table and its engine's capabilities.
  * Checks run in a fixed order (model, unknown parameters, required ones, scalar values,
- * combinations, files) so that a request with several faults always gets the same error.
+ * combinations, engine support, files) so that a request with several faults always gets the
+ * same error. A pass-through model skips the table (`parse-pass-through-request.ts`).
  */
 import type { EngineCapabilities, EngineInputImage, ImageSize } from '../engines/engine.ts';
 import type { ImageFormat } from '../images/image-facts.ts';
+import { checkEditFiles, isImageField } from './check-edit-files.ts';
+import { checkEngineSupport } from './check-engine-support.ts';
+import { checkOutputFormatRules } from './check-output-format.ts';
 import { apiError } from './error-catalogue.ts';
 import type { FieldValue, ResponseFormat } from './edit-field-schemas.ts';
-import type { FormFilePart, FormPart, FormTextPart } from './form-parts.ts';
+import type { FormPart, FormTextPart } from './form-parts.ts';
 import type { ModelRules } from './model-rules.ts';
+import { parsePassThroughRequest } from './parse-pass-through-request.ts';
 import { decodeField } from './validate-edit-fields.ts';
-import { validateImageFile } from './validate-image-file.ts';
 import { validateSize } from './validate-size.ts';
 
 /** A model this server serves, with what its engine can do. */
@@ -35,6 +39,8 @@ export interface EditRequest {
   readonly prompt: string;
   readonly images: readonly EngineInputImage[];
   readonly mask: EngineInputImage | null;
+  /** The `markup` overlay (a transparent PNG guiding the edit of the first image), forwarded upstream. */
+  readonly markup: EngineInputImage | null;
   readonly n: number;
   /** Null for `auto`. */
   readonly size: ImageSize | null;
@@ -51,11 +57,7 @@ export interface EditRequest {
   readonly fields: ReadonlyArray<{ readonly name: string; readonly value: string }>;
 }
 
-const fileFields = new Set(['image', 'image[]', 'mask']);
-
-function isImageField(name: string): boolean {
-  return name === 'image' || name === 'image[]';
-}
+const fileFields = new Set(['image', 'image[]', 'mask', 'markup']);
 
 function resolveModel(fields: ReadonlyMap<string, FormTextPart>, directory: ModelDirectory, allNames: Set<string>): ServedModel {
   const requested = fields.get('model')?.value;
@@ -71,7 +73,7 @@ function resolveModel(fields: ReadonlyMap<string, FormTextPart>, directory: Mode
   return fallback;
 }
 
-function collectTextFields(parts: readonly FormPart[]): Map<string, FormTextPart> {
+export function collectTextFields(parts: readonly FormPart[]): Map<string, FormTextPart> {
   const fields = new Map<string, FormTextPart>();
   for (const part of parts) {
     if (part.kind !== 'field' || fileFields.has(part.fieldName)) continue;
@@ -86,7 +88,10 @@ function checkPartKinds(parts: readonly FormPart[], rules: ModelRules): void {
     if (part.kind === 'field' && isImageField(part.fieldName)) {
       throw apiError('invalid_type', { param: 'image', expected: 'one of an array of files or file' });
     }
-    if (part.kind === 'field' && part.fieldName === 'mask') throw apiError('invalid_type', { param: 'mask', expected: 'a file' });
+    if (part.kind === 'field' && (part.fieldName === 'mask' || part.fieldName === 'markup')) {
+      throw apiError('invalid_type', { param: part.fieldName, expected: 'a file' });
+    }
+    if (part.kind === 'file' && part.fieldName === 'markup' && rules.markup === null) throw apiError('unknown_parameter', { param: 'markup' });
     if (part.kind === 'file' && !fileFields.has(part.fieldName)) {
       if (!(part.fieldName in rules.fields)) throw apiError('unknown_parameter', { param: part.fieldName });
       throw apiError('text_sent_as_file', { param: part.fieldName, expected: 'a string' });
@@ -110,7 +115,12 @@ function decodeFields(fields: ReadonlyMap<string, FormTextPart>, rules: ModelRul
   return values;
 }
 
-function checkCombinations(values: ReadonlyMap<string, FieldValue>): void {
+function checkCombinations(values: ReadonlyMap<string, FieldValue>, fields: ReadonlyMap<string, FormTextPart>, parts: readonly FormPart[]): void {
+  const hasFile = (name: string) => parts.some((part) => part.kind === 'file' && part.fieldName === name);
+  if (hasFile('markup') && hasFile('mask')) {
+    throw apiError('unsupported_combination', { param: 'markup', reason: "'markup' cannot be combined with 'mask': send one or the other." });
+  }
+  checkOutputFormatRules({ values, sent: new Set(fields.keys()), hasMask: hasFile('mask') });
   const outputFormat = values.get('output_format');
   if (values.get('background') === 'transparent' && outputFormat === 'jpeg') {
     throw apiError('unsupported_combination', {
@@ -127,62 +137,7 @@ function checkCombinations(values: ReadonlyMap<string, FieldValue>): void {
   }
 }
 
-/** Options the model's rules allow but its engine here cannot honour are refused, never dropped. */
-function checkEngineSupport(model: ServedModel, outputFormat: ImageFormat, stream: boolean, n: number): void {
-  if (!model.capabilities.outputFormats.includes(outputFormat)) {
-    throw apiError('invalid_value', { param: 'output_format', value: outputFormat, supported: model.capabilities.outputFormats });
-  }
-  if (stream && !model.capabilities.streaming) {
-    throw apiError('unsupported_combination', {
-      param: 'stream',
-      reason: `Streaming is not supported for the model '${model.id}' on this server.`,
-    });
-  }
-  if (stream && n > 1) {
-    throw apiError('unsupported_combination', { param: 'n', reason: 'Streaming returns one image: use n=1 with stream=true.' });
-  }
-}
-
-interface CheckedFiles {
-  readonly images: EngineInputImage[];
-  readonly mask: EngineInputImage | null;
-}
-
-function checkFiles(parts: readonly FormPart[], model: ServedModel, maxInputPixels: number): CheckedFiles {
-  const { rules, capabilities } = model;
-  const imageParts = parts.filter((part): part is FormFilePart => part.kind === 'file' && isImageField(part.fieldName));
-  const maskParts = parts.filter((part): part is FormFilePart => part.kind === 'file' && part.fieldName === 'mask');
-  if (imageParts.length === 0) throw apiError('missing_required_parameter', { param: 'image' });
-  if (imageParts.length > 1 && !rules.image.acceptsArray) throw apiError('file_array_not_allowed', { param: 'image' });
-  const maxCount = Math.min(rules.image.maxCount, capabilities.maxInputImages);
-  if (imageParts.length > maxCount) throw apiError('image_array_too_long', { maximum: maxCount, actual: imageParts.length });
-  if (maskParts.length > 1) throw apiError('file_array_not_allowed', { param: 'mask' });
-
-  const asArray = imageParts.some((part) => part.fieldName === 'image[]');
-  const images = imageParts.map((part, index) =>
-    validateImageFile(part, rules.image, {
-      param: asArray ? `image[${index}]` : 'image',
-      imageNumber: index + 1,
-      maxInputPixels,
-    }),
-  );
-  const first = images[0].facts;
-  if (rules.image.requireSquare && images.some((image) => image.facts.width !== image.facts.height)) {
-    throw apiError('image_not_square');
-  }
-  if (maskParts.length === 0) {
-    if (rules.image.requireAlphaWithoutMask && !first.hasAlpha && first.colorMode !== 'L') {
-      throw apiError('image_mode_without_alpha', { mode: first.colorMode });
-    }
-    return { images, mask: null };
-  }
-  const mask = validateImageFile(maskParts[0], rules.mask, { param: 'mask', imageNumber: 1, maxInputPixels });
-  if (mask.facts.width !== first.width || mask.facts.height !== first.height) throw apiError('mask_size_mismatch');
-  if (!mask.facts.hasAlpha) throw apiError('mask_missing_alpha');
-  return { images, mask };
-}
-
-function optionalString(values: ReadonlyMap<string, FieldValue>, name: string): string | null {
+export function optionalString(values: ReadonlyMap<string, FieldValue>, name: string): string | null {
   const value = values.get(name);
   return value === undefined ? null : String(value);
 }
@@ -190,6 +145,7 @@ function optionalString(values: ReadonlyMap<string, FieldValue>, name: string): 
 export function parseEditRequest(parts: readonly FormPart[], directory: ModelDirectory, maxInputPixels: number): EditRequest {
   const fields = collectTextFields(parts);
   const model = resolveModel(fields, directory, new Set(parts.map((part) => part.fieldName)));
+  if (model.rules.passThrough) return parsePassThroughRequest(parts, fields, model, maxInputPixels);
   const { rules } = model;
   checkPartKinds(parts, rules);
   const values = decodeFields(fields, rules);
@@ -197,19 +153,22 @@ export function parseEditRequest(parts: readonly FormPart[], directory: ModelDir
   if (size && !model.capabilities.resize && fields.has('size')) {
     throw apiError('invalid_size', { value: String(values.get('size')), rule: `Model '${model.id}' returns the input's size; use 'auto'.` });
   }
-  checkCombinations(values);
-  const outputFormat = (values.get('output_format') ?? 'png') as ImageFormat;
-  checkEngineSupport(model, outputFormat, values.get('stream') === true, Number(values.get('n') ?? 1));
-  const { images, mask } = checkFiles(parts, model, maxInputPixels);
+  checkCombinations(values, fields, parts);
+  const outputFormat = String(values.get('output_format') ?? 'png');
+  const hasMarkup = parts.some((part) => part.kind === 'file' && part.fieldName === 'markup');
+  checkEngineSupport(model, outputFormat, values.get('stream') === true, Number(values.get('n') ?? 1), hasMarkup);
+  const { images, mask, markup } = checkEditFiles(parts, model, maxInputPixels);
   return {
     model,
     prompt: String(values.get('prompt')),
     images,
     mask,
+    markup,
     n: Number(values.get('n') ?? 1),
     size,
     responseFormat: (values.get('response_format') as ResponseFormat | undefined) ?? rules.defaultResponseFormat,
-    outputFormat,
+    // Only the engine's own output formats pass `checkEngineSupport`.
+    outputFormat: outputFormat as ImageFormat,
     outputCompression: Number(values.get('output_compression') ?? 100),
     quality: optionalString(values, 'quality'),
     background: optionalString(values, 'background'),

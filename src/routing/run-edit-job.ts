@@ -46,6 +46,7 @@ export async function runEditJob(engine: ImageEngine, request: EditRequest, opti
       prompt: request.prompt,
       images: request.images,
       mask: request.mask,
+      markup: request.markup,
       n: Math.min(perCall, request.n - first),
       size: request.size,
       outputFormat: request.outputFormat,

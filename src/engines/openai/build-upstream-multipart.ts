@@ -1,7 +1,7 @@
 /**
  * The multipart body sent upstream, built as a stream: text fields first (the client's, in
  * wire order, with `model` rewritten to the upstream's name), then the images (`image` for
- * one, `image[]` for several, in the client's order), then the mask. Files are read from their
+ * one, `image[]` for several, in the client's order), then the mask, then the markup overlay. Files are read from their
  * spooled copies on disk in fixed-size chunks, so memory does not grow with the upload, and the
  * body can be built again for a retry. Each file part's content type comes from the format
  * sniffed from its bytes, never from what the client claimed (OpenAI refuses octet-stream).
@@ -16,6 +16,7 @@ export interface UpstreamMultipartInput {
   readonly fields: readonly ForwardedField[];
   readonly images: readonly EngineInputImage[];
   readonly mask: EngineInputImage | null;
+  readonly markup: EngineInputImage | null;
 }
 
 export interface UpstreamMultipartBody {
@@ -60,6 +61,7 @@ export function buildUpstreamMultipart(input: UpstreamMultipartInput): UpstreamM
   const imageFieldName = input.images.length === 1 ? 'image' : 'image[]';
   input.images.forEach((image, index) => addFile(imageFieldName, image, `image-${index + 1}`));
   if (input.mask) addFile('mask', input.mask, 'mask');
+  if (input.markup) addFile('markup', input.markup, 'markup');
   text(`--${boundary}--\r\n`);
 
   const contentLength = segments.reduce((total, segment) => total + (segment.kind === 'bytes' ? segment.bytes.length : segment.byteLength), 0);

@@ -8,7 +8,7 @@
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { readImageFacts } from '../../images/read-image-facts.ts';
 import type { ImageFormat } from '../../images/image-facts.ts';
-import { EngineError, type EditOutputImage, type EditResult, type EditUsage, type EngineCapabilities, type ImageEngine } from '../engine.ts';
+import { EngineError, type EditOutputImage, type EditResult, type EditUsage, type EngineCapabilities, type ImageEngine, type SvgUsage } from '../engine.ts';
 import { buildUpstreamMultipart } from './build-upstream-multipart.ts';
 import { readServerSentEvents } from './read-server-sent-events.ts';
 import type { ForwardedField, RelayEditJob, UpstreamStreamEvent } from './relay-edit-job.ts';
@@ -43,6 +43,8 @@ export const upstreamCapabilities: EngineCapabilities = Object.freeze<EngineCapa
   mask: true,
   streaming: true,
   resize: true,
+  markup: true,
+  forwardsFields: true,
 });
 
 /** A completed upstream stream keeps its final event so it can be passed through unchanged. */
@@ -58,6 +60,15 @@ export interface RelayEditResult extends EditResult {
 interface UpstreamImagesBody {
   data?: Array<{ b64_json?: string; url?: string }>;
   usage?: EditUsage;
+  svg_usage?: SvgUsage;
+}
+
+const unmeteredUsage: EditUsage = { total_tokens: 0, input_tokens: 0, output_tokens: 0, input_tokens_details: { text_tokens: 0, image_tokens: 0 } };
+
+/** The upstream's `usage` as it came (every key kept), with its `svg_usage` carried inside for billing. */
+function usageOf(body: UpstreamImagesBody): EditUsage | null {
+  if (body.svg_usage === undefined) return body.usage ?? null;
+  return { ...(body.usage ?? unmeteredUsage), svg_usage: body.svg_usage };
 }
 
 export class OpenAiImageEngine implements ImageEngine {
@@ -84,6 +95,7 @@ export class OpenAiImageEngine implements ImageEngine {
       fields: upstreamFields(job),
       images: job.images,
       mask: job.mask,
+      markup: job.markup ?? null,
     });
     const deadline = AbortSignal.timeout(this.#options.requestTimeoutMs);
     const signal = AbortSignal.any([job.signal, deadline]);
@@ -150,7 +162,7 @@ export class OpenAiImageEngine implements ImageEngine {
     if (keepUrlsFor && parsed.data.every((datum) => typeof datum.url === 'string')) {
       const size = keepUrlsFor.size ?? { width: 0, height: 0 };
       const placeholder: EditOutputImage = { bytes: Buffer.alloc(0), format: keepUrlsFor.outputFormat, width: size.width, height: size.height };
-      return { images: parsed.data.map(() => placeholder), usage: parsed.usage ?? null, upstreamUrls: parsed.data.map((datum) => datum.url!) };
+      return { images: parsed.data.map(() => placeholder), usage: usageOf(parsed), upstreamUrls: parsed.data.map((datum) => datum.url!) };
     }
     const images: EditOutputImage[] = [];
     for (const datum of parsed.data) {
@@ -158,7 +170,7 @@ export class OpenAiImageEngine implements ImageEngine {
       else if (typeof datum.url === 'string') images.push(this.#outputImage(await this.#download(datum.url, signal)));
       else throw new UpstreamError(`Upstream '${this.id}' sent an image with neither b64_json nor url.`, true, null, 200, null);
     }
-    return { images, usage: parsed.usage ?? null };
+    return { images, usage: usageOf(parsed) };
   }
 
   /** Upstream URLs are fetched here (size- and time-capped) so clients only ever see ours. */

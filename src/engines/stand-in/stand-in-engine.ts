@@ -34,6 +34,8 @@ export class StandInEngine implements ImageEngine {
     mask: true,
     streaming: true,
     resize: true,
+    markup: false,
+    forwardsFields: false,
   };
   private readonly cache = new Map<string, Promise<EditOutputImage>>();
 
