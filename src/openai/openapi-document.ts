@@ -38,6 +38,7 @@ const imagesResponseSchema = {
     quality: { type: 'string', enum: ['low', 'medium', 'high', 'standard'] },
     size: { type: 'string' },
     usage: { type: 'object' },
+    svg_usage: { type: 'object', description: 'Token usage of SVG authoring, apart from rendering (output_format=svg).' },
   },
 };
 
@@ -56,7 +57,7 @@ const taskSchema = {
   },
 };
 
-function requestSchema(modelId: string, fields: Readonly<Record<string, TSchema>>, maxImages: number) {
+function requestSchema(modelId: string, fields: Readonly<Record<string, TSchema>>, maxImages: number, markup: boolean) {
   const properties: Record<string, unknown> = {
     image:
       maxImages > 1
@@ -64,7 +65,10 @@ function requestSchema(modelId: string, fields: Readonly<Record<string, TSchema>
         : { ...binary, description: 'The image to edit.' },
     mask: { ...binary, description: 'An image whose fully transparent pixels (alpha 0) mark where to edit.' },
   };
+  if (markup) properties.markup = { ...binary, description: "A transparent PNG of annotations overlaid on the first image, of that image's size; not with mask." };
   for (const [name, schema] of Object.entries(fields)) properties[name] = name === 'model' ? { ...schema, const: modelId } : schema;
+  // A pass-through model lists no fields: they go upstream as sent (any field, prompt optional).
+  if (Object.keys(fields).length === 0) return { type: 'object', required: ['image'], properties, additionalProperties: true };
   return { type: 'object', required: ['image', 'prompt'], properties };
 }
 
@@ -75,7 +79,7 @@ function errorResponse(description: string) {
 export function buildOpenApiDocument(models: ServedModels, version: string) {
   const schemas: Record<string, unknown> = { Error: errorSchema, ImagesResponse: imagesResponseSchema, ImageEditTask: taskSchema };
   for (const model of models.list()) {
-    schemas[`EditRequest_${model.id}`] = requestSchema(model.id, model.rules.fields, Math.min(model.rules.image.maxCount, model.capabilities.maxInputImages));
+    schemas[`EditRequest_${model.id}`] = requestSchema(model.id, model.rules.fields, Math.min(model.rules.image.maxCount, model.capabilities.maxInputImages), model.rules.markup !== null);
   }
   const editOperation = {
     operationId: 'createImageEdit',
