@@ -38,6 +38,8 @@ import { registerFilesRoute } from './http/files-route.ts';
 import { registerTasksRoute } from './http/tasks-route.ts';
 import { registerMetricsRoute } from './http/metrics-route.ts';
 import { AddressPolicy } from './net/address-policy.ts';
+import { Tracing } from './observability/tracing.ts';
+import { registerRequestTracing } from './http/request-tracing.ts';
 import { ImageUrlFetcher } from './net/image-url-fetcher.ts';
 import { builtInLoads, PixelgateMetrics } from './observability/pixelgate-metrics.ts';
 import { EditRecovery } from './edits/edit-recovery.ts';
@@ -149,6 +151,11 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   const authenticate = createAuthenticator(services.keyStore, config.adminKey);
   const openApiDocument = buildOpenApiDocument(models, PIXELGATE_VERSION);
 
+  const tracing = config.tracing.enabled
+    ? Tracing.on({ serviceName: config.tracing.serviceName, serviceVersion: PIXELGATE_VERSION, otlpEndpoint: config.tracing.otlpEndpoint, exportDelayMs: config.tracing.exportDelayMs })
+    : Tracing.off();
+  app.addHook('onClose', () => tracing.shutdown());
+  registerRequestTracing(app, tracing);
   registerResponseHeaders(app, clock);
   app.setErrorHandler((error, request, reply) => sendApiError(toApiError(error, request), request, reply));
   app.setNotFoundHandler((request, reply) => sendUnmatchedRoute(app, request, reply));

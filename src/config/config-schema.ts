@@ -236,6 +236,18 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    tracing: Type.Object(
+      {
+        /** Send OpenTelemetry traces (a span per request, children per step) over OTLP/HTTP. */
+        enabled: Type.Boolean({ default: false }),
+        /** Where the OTLP/HTTP (JSON) trace exporter posts. */
+        otlpEndpoint: Type.String({ default: 'http://127.0.0.1:4318/v1/traces' }),
+        serviceName: Type.String({ default: 'pixelgate' }),
+        /** Longest wait before a batch of ended spans is sent. */
+        exportDelayMs: Type.Integer({ minimum: 10, default: 5000 }),
+      },
+      { ...strict, default: {} },
+    ),
     metrics: Type.Object(
       {
         /** Serve Prometheus metrics at `GET /metrics` (admin key required on the main port). */

@@ -16,6 +16,7 @@ import type { ChannelRouter } from '../routing/channel-router.ts';
 import { routedFailureToApiError } from '../routing/routed-failure-to-api-error.ts';
 import { NoChannelAvailableError, RoutedEditError, runRoutedEdit, type ChannelAttempt, type RoutedEditResult } from '../routing/run-routed-edit.ts';
 import type { EditSettlement } from '../observability/pixelgate-metrics.ts';
+import { noEditTrace, type EditTrace } from '../observability/edit-trace.ts';
 import type { ResultPublisher } from '../storage/result-publisher.ts';
 
 /** Who asked, as the caller's edge knows it. */
@@ -24,6 +25,8 @@ export interface EditCaller {
   /** Turns any failure into the catalogue error the client gets (logging what is unexpected). */
   readonly toApiError: (error: unknown) => ApiError;
   readonly log: { warn(fields: object, message: string): void };
+  /** The request's trace; spans for each channel attempt and the answer open under it. */
+  readonly trace?: EditTrace;
 }
 
 export interface RouteHooks {
@@ -89,6 +92,7 @@ export class EditRun {
         seed: hooks.seed ?? this.#services.seed,
         onPartialImage: hooks.onPartialImage,
         onUpstreamEvent: hooks.onUpstreamEvent,
+        trace: this.#caller.trace,
       });
     } catch (error) {
       if (error instanceof RoutedEditError || error instanceof NoChannelAvailableError) {
@@ -102,6 +106,7 @@ export class EditRun {
 
   /** The JSON answer, `url` results published under `baseUrl`; a failure to publish settles the run as failed. */
   async answer(result: EditResult, baseUrl: string): Promise<ImagesResponse> {
+    const ended = (this.#caller.trace ?? noEditTrace).start('edit.answer', { 'pixelgate.response_format': this.request.responseFormat, 'pixelgate.images': result.images.length });
     try {
       const data: ImageDatum[] = [];
       const upstreamUrls = (result as RelayEditResult).upstreamUrls;
@@ -113,8 +118,11 @@ export class EditRun {
       } else {
         for (const image of result.images) data.push({ b64_json: image.bytes.toString('base64') });
       }
-      return buildEditResponse(this.request, Math.floor(this.#services.clock() / 1000), result.images, data, result.usage);
+      const response = buildEditResponse(this.request, Math.floor(this.#services.clock() / 1000), result.images, data, result.usage);
+      ended();
+      return response;
     } catch (error) {
+      ended({}, error);
       throw await this.#fail(error);
     }
   }

@@ -20,6 +20,7 @@ import { principalScope } from './authenticate.ts';
 import { prefersRespondAsync } from './prefers-respond-async.ts';
 import { taskPollSeconds } from './tasks-route.ts';
 import { jsonEditBodyToParts, type UploadedFiles } from './json-edit-body.ts';
+import { traceOf } from './request-tracing.ts';
 import type { ImageUrlFetcher } from '../net/image-url-fetcher.ts';
 import type { EditAnswer } from '../edits/stored-answer.ts';
 import type { TaskObject } from '../edits/task-object.ts';
@@ -99,11 +100,16 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     // An async task takes over the admission slot and the spooled files until it has ended.
     let handedOver = false;
     try {
-      const parts = isJson
-        ? await jsonEditBodyToParts(request.body, spoolDirectory, { models: pipeline.models, fetcher: options.json.fetcher, files: options.json.files, scope: principalScope(principal) })
-        : await readMultipartForm(request, spoolDirectory, limits);
-      const editRequest = pipeline.parse(parts);
-      const caller: EditCaller = { requestId: request.id, toApiError: (error) => toApiError(error, request), log: request.log };
+      const trace = traceOf(request);
+      const { parts, editRequest } = await trace.span('edit.parse', { 'pixelgate.body': isJson ? 'json' : 'multipart' }, async (span) => {
+        const read = isJson
+          ? await jsonEditBodyToParts(request.body, spoolDirectory, { models: pipeline.models, fetcher: options.json.fetcher, files: options.json.files, scope: principalScope(principal) })
+          : await readMultipartForm(request, spoolDirectory, limits);
+        const parsed = pipeline.parse(read);
+        span.set({ 'pixelgate.model': parsed.model.id, 'pixelgate.n': parsed.n, 'pixelgate.images': parsed.images.length });
+        return { parts: read, editRequest: parsed };
+      });
+      const caller: EditCaller = { requestId: request.id, toApiError: (error) => toApiError(error, request), log: request.log, trace };
       const idempotencyKey = idempotencyKeyHeader(request.headers['idempotency-key']);
       // A stream answers as it goes; RFC 7240 lets a server not apply a preference (no Preference-Applied then).
       const respondAsync = !editRequest.stream && pipeline.acceptsTasks && prefersRespondAsync(request.headers.prefer);

@@ -11,6 +11,7 @@ import type { UpstreamStreamEvent } from '../engines/openai/relay-edit-job.ts';
 import type { EditRequest } from '../openai/parse-edit-request.ts';
 import type { ChannelRouter, RoutedChannel } from './channel-router.ts';
 import { runEditJob } from './run-edit-job.ts';
+import { noEditTrace, type EditTrace } from '../observability/edit-trace.ts';
 
 export interface RoutedEditOptions {
   readonly requestId: string;
@@ -18,6 +19,8 @@ export interface RoutedEditOptions {
   readonly seed?: number;
   readonly onPartialImage?: (partial: PartialImage) => void;
   readonly onUpstreamEvent?: (event: UpstreamStreamEvent) => void;
+  /** Each attempt is a child span of this trace. */
+  readonly trace?: EditTrace;
 }
 
 export interface ChannelAttempt {
@@ -73,6 +76,11 @@ export async function runRoutedEdit(router: ChannelRouter, request: EditRequest,
     if (router.health.acquire(channel.name) === 'refused') continue;
     lastChannel = channel.name;
     const startedAtMs = performance.now();
+    const endSpan = (options.trace ?? noEditTrace).start(channel.builtIn ? 'edit.builtin_fill' : 'edit.attempt', {
+      'pixelgate.channel': channel.name,
+      'pixelgate.attempt': attempts.length + 1,
+      'pixelgate.upstream_model': upstreamModel,
+    });
     try {
       const result = await runEditJob(channel.engine, request, {
         requestId: options.requestId,
@@ -84,6 +92,7 @@ export async function runRoutedEdit(router: ChannelRouter, request: EditRequest,
       });
       router.health.succeeded(channel.name);
       attempts.push({ channel: channel.name, error: null, outcome: 'ok', durationMs: performance.now() - startedAtMs });
+      endSpan({ 'pixelgate.outcome': 'ok' });
       return { result, channel, attempts };
     } catch (error) {
       const retryable = error instanceof EngineError && error.retryable && !options.signal.aborted;
@@ -93,6 +102,7 @@ export async function runRoutedEdit(router: ChannelRouter, request: EditRequest,
         outcome: error instanceof EngineError ? error.reason : 'error',
         durationMs: performance.now() - startedAtMs,
       });
+      endSpan({ 'pixelgate.outcome': attempts[attempts.length - 1].outcome, 'pixelgate.retryable': retryable }, error);
       if (!retryable) {
         // The client's own bad request or a cancel says nothing about the channel's health.
         router.health.released(channel.name);
