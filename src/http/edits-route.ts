@@ -85,7 +85,7 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
   async function handler(request: FastifyRequest, reply: FastifyReply) {
     const isJson = /^\s*application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
     if (!request.isMultipart() && !isJson) {
-      throw apiError('invalid_content_type', { received: String(request.headers['content-type'] ?? 'none') });
+      throw apiError('invalid_content_type', { received: String(request.headers['content-type'] ?? 'none'), expected: 'multipart/form-data or application/json' });
     }
     const declaredLength = Number(request.headers['content-length'] ?? 0);
     if (declaredLength > options.maxRequestBytes) throw apiError('request_too_large', { limitBytes: options.maxRequestBytes });

@@ -13,6 +13,8 @@ import { createApp } from '../app.ts';
 import { openDatabase, type Database } from '../accounts/database.ts';
 import { SqlKeyStore } from '../accounts/sql-key-store.ts';
 import { SqlUsageLedger } from '../accounts/sql-usage-ledger.ts';
+import { SqlEditRecordStore } from '../accounts/sql-edit-record-store.ts';
+import { SqlFileStore } from '../accounts/sql-file-store.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { StandInEngine } from '../engines/stand-in/stand-in-engine.ts';
 import { DiskBlobStore } from '../storage/disk-blob-store.ts';
@@ -40,6 +42,9 @@ before(async () => {
     config,
     keyStore: new SqlKeyStore(database),
     usageLedger: new SqlUsageLedger(database),
+    // Every optional service, so every route createApp can register is registered.
+    editRecords: new SqlEditRecordStore(database),
+    fileStore: new SqlFileStore(database),
     blobStore: new DiskBlobStore(path.join(dataDir, 'results')),
     signingSecret: Buffer.alloc(32, 1),
     engines: new Map([['stand-in', new StandInEngine()]]),

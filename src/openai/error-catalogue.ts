@@ -359,13 +359,13 @@ export const errorCatalogue = {
     param: noParam,
     message: () => 'You exceeded your current quota, please check your plan and billing details.',
   }),
-  invalid_content_type: entry<{ received: string }>({
+  invalid_content_type: entry<{ received: string; expected?: string }>({
     status: 400,
     type: 'invalid_request_error',
     code: 'invalid_content_type',
     param: noParam,
-    message: ({ received }) =>
-      `Invalid Content-Type header (${received}): this endpoint expects multipart/form-data.`,
+    message: ({ received, expected }) =>
+      `Invalid Content-Type header (${received}): this endpoint expects ${expected ?? 'multipart/form-data'}.`,
   }),
   invalid_url: entry<{ method: string; url: string }>({
     status: 404,

@@ -193,15 +193,15 @@ describe('field errors', () => {
 });
 
 describe('request-level errors', () => {
-  it('refuses a body that is not multipart', async () => {
+  it('refuses a body that is neither multipart nor JSON', async () => {
     const response = await fetch(`${server.baseUrl}/v1/images/edits`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'x' }),
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' },
+      body: 'prompt=x',
     });
     assert.equal(response.status, 400);
     assert.deepEqual(await response.json(), error(
-      'Invalid Content-Type header (application/json): this endpoint expects multipart/form-data.', 'invalid_request_error', null, 'invalid_content_type'));
+      'Invalid Content-Type header (text/plain): this endpoint expects multipart/form-data or application/json.', 'invalid_request_error', null, 'invalid_content_type'));
   });
   it('refuses a multipart body that ends before its closing boundary', async () => {
     const { body, contentType } = buildMultipart([prompt, png('image', squareRgba)]);
