@@ -73,7 +73,7 @@ function resolveModel(fields: ReadonlyMap<string, FormTextPart>, directory: Mode
   return fallback;
 }
 
-export function collectTextFields(parts: readonly FormPart[]): Map<string, FormTextPart> {
+function collectTextFields(parts: readonly FormPart[]): Map<string, FormTextPart> {
   const fields = new Map<string, FormTextPart>();
   for (const part of parts) {
     if (part.kind !== 'field' || fileFields.has(part.fieldName)) continue;
@@ -137,7 +137,7 @@ function checkCombinations(values: ReadonlyMap<string, FieldValue>, fields: Read
   }
 }
 
-export function optionalString(values: ReadonlyMap<string, FieldValue>, name: string): string | null {
+function optionalString(values: ReadonlyMap<string, FieldValue>, name: string): string | null {
   const value = values.get(name);
   return value === undefined ? null : String(value);
 }
