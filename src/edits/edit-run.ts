@@ -106,7 +106,7 @@ export class EditRun {
 
   /** The JSON answer, `url` results published under `baseUrl`; a failure to publish settles the run as failed. */
   async answer(result: EditResult, baseUrl: string): Promise<ImagesResponse> {
-    const ended = (this.#caller.trace ?? noEditTrace).start('edit.answer', { 'pixelgate.response_format': this.request.responseFormat, 'pixelgate.images': result.images.length });
+    const span = (this.#caller.trace ?? noEditTrace).start('edit.answer', { 'pixelgate.response_format': this.request.responseFormat, 'pixelgate.images': result.images.length });
     try {
       const data: ImageDatum[] = [];
       const upstreamUrls = (result as RelayEditResult).upstreamUrls;
@@ -119,10 +119,10 @@ export class EditRun {
         for (const image of result.images) data.push({ b64_json: image.bytes.toString('base64') });
       }
       const response = buildEditResponse(this.request, Math.floor(this.#services.clock() / 1000), result.images, data, result.usage);
-      ended();
+      span.end();
       return response;
     } catch (error) {
-      ended({}, error);
+      span.end({}, error);
       throw await this.#fail(error);
     }
   }

@@ -2,7 +2,8 @@
  * A JSON edit body (`Content-Type: application/json`, OpenAI's `EditImageBodyJsonParam`) turned
  * into the same form parts a multipart body gives, so it is validated by the same rules with
  * the same errors: `images` (1–16 `ImageRefParam`s: exactly one of `image_url` — an https URL or
- * a base64 data URL — or `file_id`) become `image[]` files, `mask` the mask file, every other
+ * a base64 data URL — or `file_id`) become `image[]` files, `mask` and `markup` (the same
+ * references) their files, every other
  * field a text field after its JSON type is checked against the model's schema (an integer
  * field takes a JSON integer, not a string). Images named by URL are fetched by the
  * `ImageUrlFetcher` (private addresses refused); all bytes are spooled to disk like uploads.
@@ -98,10 +99,11 @@ export async function jsonEditBodyToParts(body: unknown, spoolDirectory: string,
   if (record.images.length > maxImages) throw apiError('image_array_too_long', { maximum: maxImages, actual: record.images.length });
   const images = record.images.map((value, index) => imageRef(value, `images[${index}]`));
   const mask = record.mask === undefined || record.mask === null ? null : imageRef(record.mask, 'mask');
+  const markup = record.markup === undefined || record.markup === null ? null : imageRef(record.markup, 'markup');
 
   const parts: FormPart[] = [];
   for (const [name, value] of Object.entries(record)) {
-    if (name === 'images' || name === 'mask' || value === undefined) continue;
+    if (name === 'images' || name === 'mask' || name === 'markup' || value === undefined) continue;
     if (name === 'image') throw apiError('unknown_parameter', { param: 'image' });
     const schema = model.rules.fields[name];
     // Unknown fields go on as text: the model's rules refuse them with OpenAI's error.
@@ -111,13 +113,14 @@ export async function jsonEditBodyToParts(body: unknown, spoolDirectory: string,
   await mkdir(spoolDirectory, { recursive: true });
   for (const [index, ref] of images.entries()) parts.push(await spoolImage(ref, `images[${index}]`, 'image[]', index, spoolDirectory, sources));
   if (mask) parts.push(await spoolImage(mask, 'mask', 'mask', images.length, spoolDirectory, sources));
+  if (markup) parts.push(await spoolImage(markup, 'markup', 'markup', images.length + 1, spoolDirectory, sources));
   return parts;
 }
 
 async function spoolImage(ref: ImageRef, param: string, fieldName: string, index: number, spoolDirectory: string, sources: JsonEditSources): Promise<FormFilePart> {
   let bytes: Buffer;
   let contentType: string;
-  let filename = `${fieldName === 'mask' ? 'mask' : `image-${index}`}`;
+  let filename = fieldName === 'image[]' ? `image-${index}` : fieldName;
   if (ref.fileId !== undefined) {
     const file = sources.files ? await sources.files.find(sources.scope, ref.fileId) : null;
     if (file === null) throw apiError('file_not_found', { id: ref.fileId.slice(0, 100) });
@@ -135,7 +138,7 @@ async function spoolImage(ref: ImageRef, param: string, fieldName: string, index
     }
     contentType = sniffedType(bytes, `${param}.image_url`);
   }
-  const filePath = path.join(spoolDirectory, `json-${index}-${fieldName === 'mask' ? 'mask' : 'image'}`);
+  const filePath = path.join(spoolDirectory, `json-${index}-${fieldName === 'image[]' ? 'image' : fieldName}`);
   await writeFile(filePath, bytes);
   return { kind: 'file', fieldName, filename, contentType, path: filePath, byteLength: bytes.length, header: bytes.subarray(0, headerBytes) };
 }

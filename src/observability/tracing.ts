@@ -10,7 +10,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
-import { noEditTrace, type EditTrace, type TraceAttributes } from './edit-trace.ts';
+import { noEditTrace, type EditTrace, type OpenSpan, type TraceAttributes } from './edit-trace.ts';
 
 export interface TracingOptions {
   readonly serviceName: string;
@@ -51,12 +51,15 @@ class SpanTrace implements EditTrace {
     }
   }
 
-  start(name: string, attributes: TraceAttributes): (attributes?: TraceAttributes, error?: unknown) => void {
+  start(name: string, attributes: TraceAttributes): OpenSpan {
     const span = this.#child(name, attributes);
-    return (final, error) => {
-      if (final) span.setAttributes(final);
-      if (error !== undefined) recordError(span, error);
-      span.end();
+    return {
+      end: (final, error) => {
+        if (final) span.setAttributes(final);
+        if (error !== undefined) recordError(span, error);
+        span.end();
+      },
+      traceparent: () => traceparentOf(span),
     };
   }
 
@@ -65,10 +68,14 @@ class SpanTrace implements EditTrace {
   }
 
   traceparent(): string | null {
-    const carrier: Record<string, string> = {};
-    propagator.inject(trace.setSpan(context.active(), this.current), carrier, { set: (target, key, value) => ((target as Record<string, string>)[key] = value) });
-    return carrier.traceparent ?? null;
+    return traceparentOf(this.current);
   }
+}
+
+function traceparentOf(span: Span): string | null {
+  const carrier: Record<string, string> = {};
+  propagator.inject(trace.setSpan(context.active(), span), carrier, { set: (target, key, value) => ((target as Record<string, string>)[key] = value) });
+  return carrier.traceparent ?? null;
 }
 
 function recordError(span: Span, error: unknown): void {

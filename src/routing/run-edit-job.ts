@@ -19,6 +19,8 @@ export interface RunEditOptions {
   readonly engineModel?: string;
   /** Upstream stream events, passed through unchanged (relayed `stream=true`). */
   readonly onUpstreamEvent?: (event: UpstreamStreamEvent) => void;
+  /** The attempt span's W3C `traceparent`, for the upstream. */
+  readonly traceparent?: string | null;
 }
 
 function addUsage(total: EditUsage | null, next: EditUsage | null): EditUsage | null {
@@ -63,6 +65,7 @@ export async function runEditJob(engine: ImageEngine, request: EditRequest, opti
       responseFormat: request.responseFormat,
       stream: request.stream,
       onUpstreamEvent: first === 0 ? options.onUpstreamEvent : undefined,
+      traceparent: options.traceparent,
     };
     calls.push(engine.edit(job));
   }

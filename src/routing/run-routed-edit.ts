@@ -5,7 +5,7 @@
  * `retryable` and `retryAfterMs` — classifying failures is each adapter's job — and tells the
  * circuit breaker what happened to each channel.
  */
-import { EngineError, type PartialImage } from '../engines/engine.ts';
+import { EngineError, type EngineCapabilities, type PartialImage } from '../engines/engine.ts';
 import type { RelayEditResult } from '../engines/openai/openai-image-engine.ts';
 import type { UpstreamStreamEvent } from '../engines/openai/relay-edit-job.ts';
 import type { EditRequest } from '../openai/parse-edit-request.ts';
@@ -64,6 +64,14 @@ export class RoutedEditError extends Error {
   }
 }
 
+/** What of `request` an engine with these capabilities cannot honour, or null. */
+function unsupportedOn(capabilities: EngineCapabilities, request: EditRequest): string | null {
+  if (request.markup !== null && capabilities.markup !== true) return 'markup';
+  if (request.model.rules.passThrough && capabilities.forwardsFields !== true) return 'pass-through fields';
+  if (request.stream && !capabilities.streaming) return 'stream=true';
+  return null;
+}
+
 export async function runRoutedEdit(router: ChannelRouter, request: EditRequest, options: RoutedEditOptions): Promise<RoutedEditResult> {
   let reachedClient = false;
   const onPartialImage = options.onPartialImage && ((partial: PartialImage) => ((reachedClient = true), options.onPartialImage!(partial)));
@@ -73,10 +81,17 @@ export async function runRoutedEdit(router: ChannelRouter, request: EditRequest,
   let lastError: EngineError | null = null;
   let lastChannel: string | null = null;
   for (const { channel, upstreamModel } of targets) {
+    // Capabilities were checked against the model's primary channel; a fallback that cannot
+    // honour the request is passed over, never handed an edit it would do in part.
+    const unsupported = unsupportedOn(channel.engine.capabilities, request);
+    if (unsupported !== null) {
+      attempts.push({ channel: channel.name, error: `cannot honour ${unsupported}`, outcome: 'unsupported', durationMs: 0 });
+      continue;
+    }
     if (router.health.acquire(channel.name) === 'refused') continue;
     lastChannel = channel.name;
     const startedAtMs = performance.now();
-    const endSpan = (options.trace ?? noEditTrace).start(channel.builtIn ? 'edit.builtin_fill' : 'edit.attempt', {
+    const span = (options.trace ?? noEditTrace).start(channel.builtIn ? 'edit.builtin_fill' : 'edit.attempt', {
       'pixelgate.channel': channel.name,
       'pixelgate.attempt': attempts.length + 1,
       'pixelgate.upstream_model': upstreamModel,
@@ -89,10 +104,11 @@ export async function runRoutedEdit(router: ChannelRouter, request: EditRequest,
         engineModel: upstreamModel,
         onPartialImage,
         onUpstreamEvent,
+        traceparent: span.traceparent(),
       });
       router.health.succeeded(channel.name);
       attempts.push({ channel: channel.name, error: null, outcome: 'ok', durationMs: performance.now() - startedAtMs });
-      endSpan({ 'pixelgate.outcome': 'ok' });
+      span.end({ 'pixelgate.outcome': 'ok' });
       return { result, channel, attempts };
     } catch (error) {
       const retryable = error instanceof EngineError && error.retryable && !options.signal.aborted;
@@ -102,7 +118,7 @@ export async function runRoutedEdit(router: ChannelRouter, request: EditRequest,
         outcome: error instanceof EngineError ? error.reason : 'error',
         durationMs: performance.now() - startedAtMs,
       });
-      endSpan({ 'pixelgate.outcome': attempts[attempts.length - 1].outcome, 'pixelgate.retryable': retryable }, error);
+      span.end({ 'pixelgate.outcome': attempts[attempts.length - 1].outcome, 'pixelgate.retryable': retryable }, error);
       if (!retryable) {
         // The client's own bad request or a cancel says nothing about the channel's health.
         router.health.released(channel.name);

@@ -3,7 +3,7 @@
  * receiver this test runs on loopback. A relayed edit that fails over from a 500 to a second
  * channel, sent with a W3C `traceparent`, gives one trace: the server span parented on the
  * caller's span, with children for parsing, both attempts (channel, outcome) and the answer —
- * each carrying the request id.
+ * each carrying the request id — and each upstream receives its attempt's `traceparent`.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -114,5 +114,8 @@ describe('OpenTelemetry traces', () => {
     assert.equal(attempts[0].attributes['pixelgate.retryable'], true);
     assert.equal(children.find((span) => span.name === 'edit.parse')!.attributes['pixelgate.model'], 'gpt-image-1');
     for (const span of spans) assert.equal(span.attributes['pixelgate.request_id'], requestId, span.name);
+    // Each upstream was called inside its attempt's span, and was told so.
+    assert.equal(primary.requests.at(-1)!.headers.traceparent, `00-${traceId}-${attempts[0].spanId}-01`);
+    assert.equal(backup.requests.at(-1)!.headers.traceparent, `00-${traceId}-${attempts[1].spanId}-01`);
   });
 });

@@ -110,6 +110,7 @@ export class OpenAiImageEngine implements ImageEngine {
           'content-length': String(body.contentLength),
           accept: job.stream ? 'text/event-stream' : 'application/json',
           'x-request-id': job.requestId,
+          ...(job.traceparent ? { traceparent: job.traceparent } : {}),
         },
         body: body.open(),
         signal,

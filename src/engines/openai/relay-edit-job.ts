@@ -26,6 +26,8 @@ export interface RelayJobExtras {
   readonly stream: boolean;
   /** Called with each `image_edit.partial_image` event, before the completed one. */
   readonly onUpstreamEvent?: (event: UpstreamStreamEvent) => void;
+  /** The W3C `traceparent` of this attempt's span, sent upstream when tracing is on. */
+  readonly traceparent?: string | null;
 }
 
 export type RelayEditJob = EditJob & Partial<RelayJobExtras>;
