@@ -54,6 +54,8 @@ export function createEngines(config: PixelgateConfig): Map<string, ImageEngine>
         requestTimeoutMs: channel.requestTimeoutMs,
         maxResponseBytes: config.routing.maxUpstreamResponseBytes,
         passUpstreamUrls: channel.passUpstreamUrls,
+        // OpenAI's own API takes JSON edits; Azure and OpenAI-compatible relays get multipart.
+        jsonEdits: channel.type === 'openai',
       }),
     );
   }

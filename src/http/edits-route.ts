@@ -21,6 +21,7 @@ import { prefersRespondAsync } from './prefers-respond-async.ts';
 import { taskPollSeconds } from './tasks-route.ts';
 import { jsonEditBodyToParts, type UploadedFiles } from './json-edit-body.ts';
 import { traceOf } from './request-tracing.ts';
+import secureJsonParse from 'secure-json-parse';
 import type { ImageUrlFetcher } from '../net/image-url-fetcher.ts';
 import type { EditAnswer } from '../edits/stored-answer.ts';
 import type { TaskObject } from '../edits/task-object.ts';
@@ -102,12 +103,17 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     try {
       const trace = traceOf(request);
       const { parts, editRequest } = await trace.span('edit.parse', { 'pixelgate.body': isJson ? 'json' : 'multipart' }, async (span) => {
-        const read = isJson
-          ? await jsonEditBodyToParts(request.body, spoolDirectory, { models: pipeline.models, fetcher: options.json.fetcher, files: options.json.files, scope: principalScope(principal) })
-          : await readMultipartForm(request, spoolDirectory, limits);
-        const parsed = pipeline.parse(read);
+        if (!isJson) {
+          const read = await readMultipartForm(request, spoolDirectory, limits);
+          const parsed = pipeline.parse(read);
+          span.set({ 'pixelgate.model': parsed.model.id, 'pixelgate.n': parsed.n, 'pixelgate.images': parsed.images.length });
+          return { parts: read, editRequest: parsed };
+        }
+        const sources = { models: pipeline.models, fetcher: options.json.fetcher, files: options.json.files, scope: principalScope(principal) };
+        const form = await jsonEditBodyToParts(request.body, rawJsonBodies.get(request) ?? null, spoolDirectory, sources);
+        const parsed = { ...pipeline.parse(form.parts), upstreamJson: form.upstreamJson };
         span.set({ 'pixelgate.model': parsed.model.id, 'pixelgate.n': parsed.n, 'pixelgate.images': parsed.images.length });
-        return { parts: read, editRequest: parsed };
+        return { parts: form.parts, editRequest: parsed };
       });
       const caller: EditCaller = { requestId: request.id, toApiError: (error) => toApiError(error, request), log: request.log, trace };
       const idempotencyKey = idempotencyKeyHeader(request.headers['idempotency-key']);
@@ -165,6 +171,22 @@ export function registerEditsRoute(app: FastifyInstance, options: EditsRouteOpti
     }
   }
 
-  // The body limit applies to JSON bodies only: multipart ones are streamed under their own limits.
-  for (const url of ['/v1/images/edits', '/v1/images/edits/']) app.post(url, { bodyLimit: options.json.maxBodyBytes }, handler);
+  // The edit routes read JSON themselves, keeping its exact text to forward (and refusing
+  // `__proto__`/`constructor` keys, as Fastify's own parser does). The body limit applies to
+  // JSON bodies only: multipart ones are streamed under their own limits.
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.json.maxBodyBytes }, (request, text, done) => {
+      try {
+        const body = secureJsonParse.parse(String(text), undefined, { protoAction: 'error', constructorAction: 'error' });
+        rawJsonBodies.set(request, String(text));
+        done(null, body);
+      } catch {
+        done(Object.assign(new Error('The request body is not valid JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+      }
+    });
+    for (const url of ['/v1/images/edits', '/v1/images/edits/']) scope.post(url, { bodyLimit: options.json.maxBodyBytes }, handler);
+  });
 }
+
+/** The exact text of each JSON edit body, while its request lives. */
+const rawJsonBodies = new WeakMap<FastifyRequest, string>();

@@ -9,12 +9,14 @@
  * `ImageUrlFetcher` (private addresses refused); all bytes are spooled to disk like uploads.
  * JSON edits are for GPT image models only, as OpenAI says: others get `json_body_not_supported`.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { readImageFacts } from '../images/read-image-facts.ts';
 import { apiError } from '../openai/error-catalogue.ts';
 import type { FormFilePart, FormPart } from '../openai/form-parts.ts';
+import type { UpstreamJsonBody } from '../openai/parse-edit-request.ts';
 import type { ServedModels } from '../openai/model-directory.ts';
 import { ImageUrlError, type ImageUrlFetcher } from '../net/image-url-fetcher.ts';
 
@@ -84,8 +86,17 @@ function decodeDataUrl(url: string, param: string): { bytes: Buffer; contentType
   return { bytes, contentType: (match[1] ?? 'application/octet-stream').toLowerCase() };
 }
 
-/** The form parts of a JSON edit body; files are written under `spoolDirectory`. */
-export async function jsonEditBodyToParts(body: unknown, spoolDirectory: string, sources: JsonEditSources): Promise<FormPart[]> {
+export interface JsonEditForm {
+  readonly parts: FormPart[];
+  /** The body to forward to upstreams that take JSON edits. */
+  readonly upstreamJson: UpstreamJsonBody;
+}
+
+/**
+ * The form parts of a JSON edit body (files written under `spoolDirectory`), and the body as it
+ * may go upstream: `raw` unchanged, unless a `file_id` had to become a data URL.
+ */
+export async function jsonEditBodyToParts(body: unknown, raw: string | null, spoolDirectory: string, sources: JsonEditSources): Promise<JsonEditForm> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiError('invalid_json_type', { param: 'body', expected: 'an object', got: jsonTypeName(body) });
   const record = body as Record<string, unknown>;
   const modelId = typeof record.model === 'string' ? record.model : sources.models.defaultGptImageModel;
@@ -111,10 +122,19 @@ export async function jsonEditBodyToParts(body: unknown, spoolDirectory: string,
   }
   if (typeof record.model !== 'string') parts.push({ kind: 'field', fieldName: 'model', value: model.id });
   await mkdir(spoolDirectory, { recursive: true });
-  for (const [index, ref] of images.entries()) parts.push(await spoolImage(ref, `images[${index}]`, 'image[]', index, spoolDirectory, sources));
-  if (mask) parts.push(await spoolImage(mask, 'mask', 'mask', images.length, spoolDirectory, sources));
-  if (markup) parts.push(await spoolImage(markup, 'markup', 'markup', images.length + 1, spoolDirectory, sources));
-  return parts;
+  const spooled: FormFilePart[] = [];
+  for (const [index, ref] of images.entries()) spooled.push(await spoolImage(ref, `images[${index}]`, 'image[]', index, spoolDirectory, sources));
+  if (mask) spooled.push(await spoolImage(mask, 'mask', 'mask', images.length, spoolDirectory, sources));
+  if (markup) spooled.push(await spoolImage(markup, 'markup', 'markup', images.length + 1, spoolDirectory, sources));
+  parts.push(...spooled);
+  const references = [...images, ...(mask ? [mask] : []), ...(markup ? [markup] : [])];
+  if (!references.some((ref) => ref.fileId !== undefined)) return { parts, upstreamJson: { raw, body: record } };
+  // This server's file ids mean nothing upstream: those images go as data URLs.
+  const asDataUrl = (ref: ImageRef, part: FormFilePart) => (ref.fileId === undefined ? { image_url: ref.imageUrl } : { image_url: `data:${part.contentType};base64,${readFileSync(part.path).toString('base64')}` });
+  const forwarded: Record<string, unknown> = { ...record, images: images.map((ref, index) => asDataUrl(ref, spooled[index])) };
+  if (mask) forwarded.mask = asDataUrl(mask, spooled[images.length]);
+  if (markup) forwarded.markup = asDataUrl(markup, spooled[images.length + (mask ? 1 : 0)]);
+  return { parts, upstreamJson: { raw: null, body: forwarded } };
 }
 
 async function spoolImage(ref: ImageRef, param: string, fieldName: string, index: number, spoolDirectory: string, sources: JsonEditSources): Promise<FormFilePart> {

@@ -34,6 +34,11 @@ export interface ModelDirectory {
   readonly defaultGptImageModel: string;
 }
 
+export interface UpstreamJsonBody {
+  readonly raw: string | null;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
 export interface EditRequest {
   readonly model: ServedModel;
   readonly prompt: string;
@@ -55,6 +60,12 @@ export interface EditRequest {
   readonly user: string | null;
   /** The client's text fields exactly as sent, in wire order (forwarded to upstreams). */
   readonly fields: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  /**
+   * The client's JSON body, for upstreams that take JSON edits (OpenAI, Azure): forwarded with
+   * its image URLs as they are (the upstream fetches them). `raw` is the body's exact text, or
+   * null when it had to change (a `file_id` of this server's replaced by a data URL).
+   */
+  readonly upstreamJson?: UpstreamJsonBody;
 }
 
 const fileFields = new Set(['image', 'image[]', 'mask', 'markup']);

@@ -66,6 +66,8 @@ export async function runEditJob(engine: ImageEngine, request: EditRequest, opti
       stream: request.stream,
       onUpstreamEvent: first === 0 ? options.onUpstreamEvent : undefined,
       traceparent: options.traceparent,
+      // A JSON body names its n: only a job that is the whole request may forward it.
+      upstreamJson: perCall >= request.n ? request.upstreamJson : undefined,
     };
     calls.push(engine.edit(job));
   }

@@ -1,8 +1,8 @@
 /**
  * JSON edit bodies (`Content-Type: application/json`) end to end, through the official SDK's
  * JSON path (`client.post`) and raw requests: images as data URLs and as URLs served by a
- * loopback test server (allowed by this server's config), the bytes reaching the upstream
- * exactly; refused by default for loopback (a literal, `localhost`), after a redirect to a
+ * loopback test server (allowed by this server's config), validated like multipart and
+ * forwarded to the OpenAI channel as the same JSON, byte for byte (file ids as data URLs); refused by default for loopback (a literal, `localhost`), after a redirect to a
  * refused address, for non-https; JSON types checked against the model's schema; JSON for
  * multipart-only models refused; an unknown file_id a 404.
  */
@@ -81,11 +81,14 @@ function assertError(response: { status: number; json: any }, status: number, er
 describe('JSON edit bodies', () => {
   it('the SDK posts JSON with a data URL image and a URL mask; the upstream gets the exact bytes and every field', async () => {
     const client = new OpenAI({ apiKey: permissiveKey, baseURL: `${permissive.baseUrl}/v1`, maxRetries: 0 });
-    const result: any = await client.post('/images/edits', {
-      body: { model: 'gpt-image-1', prompt: 'add a hat', images: [{ image_url: dataUrl(png) }, { image_url: `${imageBase}/image.png` }], mask: { image_url: `${imageBase}/mask.png` }, n: 1, quality: 'low', safety_identifier: 'user-7' },
-    });
+    const body = { model: 'gpt-image-1', prompt: 'add a hat', images: [{ image_url: dataUrl(png) }, { image_url: `${imageBase}/image.png` }], mask: { image_url: `${imageBase}/mask.png` }, n: 1, quality: 'low', safety_identifier: 'user-7' };
+    const result: any = await client.post('/images/edits', { body });
     assert.deepEqual(result.usage, fakeUsage);
     const sent = upstream.requests.at(-1)!;
+    // To OpenAI itself the JSON goes as JSON, byte for byte (the SDK serializes with JSON.stringify);
+    // the upstream fetches the URLs itself.
+    assert.match(String(sent.headers['content-type']), /^application\/json/);
+    assert.equal(sent.body.toString('utf8'), JSON.stringify(body));
     assert.deepEqual(sent.parts.filter((part) => part.filename === null).map((part) => [part.name, part.data.toString()]), [['model', 'gpt-image-1'], ['prompt', 'add a hat'], ['n', '1'], ['quality', 'low'], ['safety_identifier', 'user-7']]);
     const files = sent.parts.filter((part) => part.filename !== null);
     assert.deepEqual(files.map((part) => [part.name, part.contentType]), [['image[]', 'image/png'], ['image[]', 'image/png'], ['mask', 'image/png']]);
@@ -144,6 +147,8 @@ describe('JSON edit bodies', () => {
 
     const edited: any = await client.post('/images/edits', { body: { prompt: 'p', images: [{ file_id: uploaded.id }] } });
     assert.equal(edited.data.length, 1);
+    // This server's file id means nothing upstream: the image goes as a data URL.
+    assert.deepEqual(upstream.requests.at(-1)!.json, { prompt: 'p', images: [{ image_url: dataUrl(png) }], model: 'gpt-image-1' });
     assert.ok(upstream.requests.at(-1)!.parts.find((part) => part.filename !== null)!.data.equals(png));
 
     const stranger = (await createKey(permissive, 'stranger')).key;

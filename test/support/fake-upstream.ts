@@ -29,7 +29,10 @@ export interface RecordedRequest {
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
+  /** For a multipart body its parts; for a JSON edit, its fields and images as if they were parts. */
   readonly parts: RecordedPart[];
+  /** A JSON edit body, parsed. */
+  readonly json?: Record<string, unknown>;
 }
 
 export interface FakeUpstream {
@@ -102,6 +105,24 @@ function openAiRejection(parts: RecordedPart[]): { error: ReturnType<typeof open
   return null;
 }
 
+/** OpenAI's JSON edit (`images` of `image_url`s, fetched or decoded as OpenAI would) as parts. */
+async function jsonEditParts(json: Record<string, unknown>): Promise<RecordedPart[]> {
+  const parts: RecordedPart[] = [];
+  for (const [name, value] of Object.entries(json)) {
+    if (name !== 'images' && name !== 'mask' && name !== 'markup') parts.push({ name, filename: null, contentType: null, data: Buffer.from(String(value)) });
+  }
+  const load = async (ref: { image_url?: string }): Promise<Buffer> => {
+    const url = ref.image_url ?? '';
+    if (url.startsWith('data:')) return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
+    return Buffer.from(await (await fetch(url)).arrayBuffer());
+  };
+  for (const ref of (json.images as Array<{ image_url?: string }>) ?? []) parts.push({ name: 'image[]', filename: 'image', contentType: 'image/png', data: await load(ref) });
+  for (const name of ['mask', 'markup']) {
+    if (json[name]) parts.push({ name, filename: name, contentType: 'image/png', data: await load(json[name] as { image_url?: string }) });
+  }
+  return parts;
+}
+
 export async function startFakeUpstream(fallback: UpstreamBehaviour = { kind: 'openai' }): Promise<FakeUpstream> {
   const resultImage = await opaquePng(8, 8);
   const queue: UpstreamBehaviour[] = [];
@@ -126,10 +147,12 @@ export async function startFakeUpstream(fallback: UpstreamBehaviour = { kind: 'o
     }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
+    request.on('end', async () => {
       const body = Buffer.concat(chunks);
-      const parts = parseMultipart(body, String(request.headers['content-type'] ?? ''));
-      requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body, parts });
+      const isJson = /^application\/json/.test(String(request.headers['content-type'] ?? ''));
+      const json = isJson ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : undefined;
+      const parts = json ? await jsonEditParts(json) : parseMultipart(body, String(request.headers['content-type'] ?? ''));
+      requests.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body, parts, ...(json ? { json } : {}) });
       const delayMs = behaviour.kind === 'openai' ? (behaviour.delayMs ?? 0) : 0;
       const answer = () => respond(behaviour, parts, response).catch(() => response.destroy());
       if (delayMs > 0) setTimeout(answer, delayMs);

@@ -5,6 +5,7 @@
  * and classifies every failure once (`UpstreamError.retryable`). Retries, failover, storage
  * and billing live outside.
  */
+import { Readable } from 'node:stream';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { readImageFacts } from '../../images/read-image-facts.ts';
 import type { ImageFormat } from '../../images/image-facts.ts';
@@ -31,7 +32,15 @@ export interface OpenAiImageEngineOptions {
    * (off by default: clients then see only Pixelgate's own signed URLs).
    */
   readonly passUpstreamUrls?: boolean;
+  /** The upstream takes JSON edit bodies (OpenAI's own API): a client's JSON edit is forwarded as JSON. */
+  readonly jsonEdits?: boolean;
   readonly clock?: () => number;
+}
+
+/** A JSON edit for the upstream: the client's exact bytes when nothing changes, else re-serialized with the upstream's model name. */
+function upstreamJsonBody(json: NonNullable<RelayEditJob['upstreamJson']>, model: string): { contentType: string; contentLength: number; open(): Readable } {
+  const bytes = json.raw !== null && json.body.model === model ? Buffer.from(json.raw, 'utf8') : Buffer.from(JSON.stringify({ ...json.body, model }), 'utf8');
+  return { contentType: 'application/json', contentLength: bytes.length, open: () => Readable.from([bytes]) };
 }
 
 /** What OpenAI-style upstreams accept; the capability table narrows it per model. */
@@ -91,7 +100,7 @@ export class OpenAiImageEngine implements ImageEngine {
 
   async edit(job: RelayEditJob): Promise<RelayEditResult> {
     const target = upstreamEditTarget(this.#options.endpoint, job.model);
-    const body = buildUpstreamMultipart({
+    const body = job.upstreamJson && this.#options.jsonEdits ? upstreamJsonBody(job.upstreamJson, job.model) : buildUpstreamMultipart({
       fields: upstreamFields(job),
       images: job.images,
       mask: job.mask,

@@ -26,6 +26,8 @@ export interface RelayJobExtras {
   readonly stream: boolean;
   /** Called with each `image_edit.partial_image` event, before the completed one. */
   readonly onUpstreamEvent?: (event: UpstreamStreamEvent) => void;
+  /** A JSON edit's body, sent as JSON to upstreams that take it (else the files go as multipart). */
+  readonly upstreamJson?: { readonly raw: string | null; readonly body: Readonly<Record<string, unknown>> };
   /** The W3C `traceparent` of this attempt's span, sent upstream when tracing is on. */
   readonly traceparent?: string | null;
 }
