@@ -66,9 +66,9 @@ const common = { background: true, complexity: false, moderation: true, outputFo
 
 export const gptImageFamilyRows: readonly GptImageFamilyRow[] = [
   { ...common, family: 'gpt-image-1', quality: standardQualities, size: standardSizes, inputFidelity: ['high', 'low'] },
-  { ...common, family: 'gpt-image-1-mini', quality: standardQualities, size: standardSizes, inputFidelity: null },
+  { ...common, family: 'gpt-image-1-mini', quality: standardQualities, size: standardSizes, inputFidelity: ['low'] },
   { ...common, family: 'gpt-image-1.5', quality: standardQualities, size: standardSizes, inputFidelity: ['high', 'low'] },
-  { ...common, family: 'gpt-image-2', quality: standardQualities, size: arbitrarySizes, inputFidelity: ['high', 'low'] },
+  { ...common, family: 'gpt-image-2', quality: standardQualities, size: arbitrarySizes, inputFidelity: null },
   {
     ...common,
     family: 'gpt-image-2.5',

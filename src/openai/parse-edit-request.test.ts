@@ -118,6 +118,12 @@ describe('parseEditRequest', () => {
     assert.deepEqual([tooLong.param, tooLong.type], ['safety_identifier', 'invalid_request_error']);
   });
 
+  it('input_fidelity: taken by gpt-image-1, refused by gpt-image-2 (the SDK says to omit it there)', () => {
+    const parts = (model: string) => [file('image'), field('prompt', 'a'), field('model', model), field('input_fidelity', 'high')];
+    assert.equal(parseEditRequest(parts('gpt-image-1'), directory, 50_000_000).model.id, 'gpt-image-1');
+    assert.deepEqual(errorOf(parts('gpt-image-2')), { message: "Unknown parameter: 'input_fidelity'.", type: 'invalid_request_error', param: 'input_fidelity', code: 'unknown_parameter' });
+  });
+
   it('accepts a greyscale dall-e-2 image without a mask, as OpenAI does', () => {
     const request = parseEditRequest([file('image', pngHeader(64, 64, 0)), field('prompt', 'p')], directory, 5e7);
     assert.equal(request.images[0].facts.colorMode, 'L');
