@@ -8,14 +8,14 @@
  * Engines never import http, accounts or storage: they receive files on disk and return
  * image bytes; storing, signing, billing and retrying live outside.
  */
-import type { ImageFacts, ImageFormat } from '../images/image-facts.ts';
+import type { ImageFacts, ImageFormat, OutputFormat } from '../images/image-facts.ts';
 
 /** What an engine can do; the request validator refuses anything outside it. */
 export interface EngineCapabilities {
   /** Input image formats it can read (sniffed from bytes, not from the part's content type). */
   readonly inputFormats: readonly ImageFormat[];
   /** Output formats it can encode. */
-  readonly outputFormats: readonly ImageFormat[];
+  readonly outputFormats: readonly OutputFormat[];
   /** Most input images one call can take (dall-e-2: 1, GPT image models: 16). */
   readonly maxInputImages: number;
   /** Most output images one call can produce; the core splits larger `n` into several calls. */
@@ -77,7 +77,7 @@ export interface EditJob {
   readonly n: number;
   /** Output size; `null` means the engine's own default (the input's size for the built-in engine). */
   readonly size: ImageSize | null;
-  readonly outputFormat: ImageFormat;
+  readonly outputFormat: OutputFormat;
   /** 0–100 for jpeg and webp; 100 for png. */
   readonly outputCompression: number;
   /** GPT image options, passed through to upstreams that honour them. */
@@ -123,7 +123,7 @@ export interface EditUsage {
 
 export interface EditOutputImage {
   readonly bytes: Buffer;
-  readonly format: ImageFormat;
+  readonly format: OutputFormat;
   readonly width: number;
   readonly height: number;
 }

@@ -19,6 +19,9 @@ export function registerResultsRoute(app: FastifyInstance, blobStore: BlobStore,
     const blob = await blobStore.get(key, now);
     if (!blob) throw apiError('result_not_found');
     const maxAgeSeconds = Math.max(0, Math.floor((blob.expiresAtMs - now) / 1000));
+    // An image is only ever shown, never run: an SVG's scripts and links stay inert in a browser.
+    reply.header('content-security-policy', "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox");
+    reply.header('x-content-type-options', 'nosniff');
     return reply
       .type(blob.contentType)
       .header('content-length', String(blob.byteLength))

@@ -5,6 +5,13 @@
  */
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
+/**
+ * What an edit may ask to get back: the raster formats, and — from upstreams whose models make
+ * them (gpt-image-2.6) — an animated `gif` or an `svg` drawing, passed through as the upstream
+ * made them (Pixelgate never decodes or encodes those).
+ */
+export type OutputFormat = ImageFormat | 'gif' | 'svg';
+
 /** Colour mode in PIL's naming, which OpenAI's messages use (`got RGB`). */
 export type ColorMode = 'RGBA' | 'RGB' | 'LA' | 'L' | 'P' | 'PA' | 'CMYK' | 'YCbCr' | 'unknown';
 

@@ -124,8 +124,12 @@ describe('output_format gif and svg (gpt-image-2.6)', () => {
     assert.deepEqual(errorOf(edit('gpt-image-2.5-flare', field('output_format', 'gif'))), invalidRequest('output_format', 'invalid_value', "Invalid value: 'gif'. Supported values are: 'png', 'jpeg', and 'webp'."));
   });
 
-  it('a valid GIF request is refused by an engine that cannot carry GIF bytes back, never coerced to PNG', () => {
-    assert.deepEqual(errorOf(gif(field('frame_count', '4'))), invalidRequest('output_format', 'invalid_value', "Invalid value: 'gif'. Supported values are: 'png', 'jpeg', and 'webp'."));
+  it('a valid GIF request goes to a relay (which passes GIF bytes back), and is refused by an engine that makes rasters only, never coerced to PNG', () => {
+    assert.equal(parse(gif(field('frame_count', '4'))).outputFormat, 'gif');
+    const rasterOnly = served('raster-2.6', 'gpt-image-2.6', { ...upstreamCapabilities, outputFormats: ['png', 'jpeg', 'webp'] });
+    const parts = [field('model', 'raster-2.6'), field('prompt', 'p'), file('image'), field('output_format', 'gif')];
+    const directory = { find: (id: string) => (id === 'raster-2.6' ? rasterOnly : null), defaultModel: 'raster-2.6', defaultGptImageModel: 'raster-2.6' };
+    assert.throws(() => parseEditRequest(parts, directory, 50_000_000), (error: ApiError) => error.body.error.message === "Invalid value: 'gif'. Supported values are: 'png', 'jpeg', and 'webp'.");
   });
 });
 
@@ -195,6 +199,6 @@ describe('pass-through', () => {
       code: 'invalid_image_file',
     });
     assert.deepEqual(errorOf([field('model', 'future-model'), file('image'), file('reference')]), invalidRequest('reference', 'unknown_parameter', "Unknown parameter: 'reference'."));
-    assert.equal(errorOf([field('model', 'future-model'), file('image'), field('output_format', 'gif')]).param, 'output_format');
+    assert.equal(errorOf([field('model', 'future-model'), file('image'), field('output_format', 'bmp')]).param, 'output_format');
   });
 });

@@ -6,7 +6,7 @@
  * same error. A pass-through model skips the table (`parse-pass-through-request.ts`).
  */
 import type { EngineCapabilities, EngineInputImage, ImageSize } from '../engines/engine.ts';
-import type { ImageFormat } from '../images/image-facts.ts';
+import type { ImageFormat, OutputFormat } from '../images/image-facts.ts';
 import { checkEditFiles, isImageField } from './check-edit-files.ts';
 import { checkEngineSupport } from './check-engine-support.ts';
 import { checkOutputFormatRules } from './check-output-format.ts';
@@ -50,7 +50,7 @@ export interface EditRequest {
   /** Null for `auto`. */
   readonly size: ImageSize | null;
   readonly responseFormat: ResponseFormat;
-  readonly outputFormat: ImageFormat;
+  readonly outputFormat: OutputFormat;
   readonly outputCompression: number;
   readonly quality: string | null;
   readonly background: string | null;
@@ -179,7 +179,7 @@ export function parseEditRequest(parts: readonly FormPart[], directory: ModelDir
     size,
     responseFormat: (values.get('response_format') as ResponseFormat | undefined) ?? rules.defaultResponseFormat,
     // Only the engine's own output formats pass `checkEngineSupport`.
-    outputFormat: outputFormat as ImageFormat,
+    outputFormat: outputFormat as OutputFormat,
     outputCompression: Number(values.get('output_compression') ?? 100),
     quality: optionalString(values, 'quality'),
     background: optionalString(values, 'background'),

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { BlobStore } from './blob-store.ts';
 import { signResultPath } from './signed-result-url.ts';
 
-const contentTypes: Readonly<Record<string, string>> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
+const contentTypes: Readonly<Record<string, string>> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', svg: 'image/svg+xml' };
 
 export class ResultPublisher {
   constructor(

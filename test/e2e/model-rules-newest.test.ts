@@ -84,8 +84,7 @@ describe('newest families: each rule refused with its exact error', () => {
     await expectRefusal(gif(text('frame_duration_ms', '5')), invalid('frame_duration_ms', 'integer_below_min_value', "Invalid 'frame_duration_ms': integer below minimum value. Expected a value >= 20, but got 5 instead."));
     await expectRefusal(edit('gpt-image-2.6-sunburst', text('frame_count', '3')), invalid('frame_count', 'invalid_value', "'frame_count' is only supported with output_format 'gif'."));
     await expectRefusal(edit('gpt-image-2.6-sunburst', text('output_format', 'svg'), text('n', '2')), invalid('n', 'invalid_value', "output_format 'svg' requires n=1."));
-    // Valid by the rules, but no engine here can carry a GIF answer back: refused, not paid for and lost.
-    await expectRefusal(gif(text('frame_count', '4')), invalid('output_format', 'invalid_value', "Invalid value: 'gif'. Supported values are: 'png', 'jpeg', and 'webp'."));
+    // The 2.5 family makes no svg (nor gif).
     await expectRefusal(edit('gpt-image-2.5-flare', text('output_format', 'svg')), invalid('output_format', 'invalid_value', "Invalid value: 'svg'. Supported values are: 'png', 'jpeg', and 'webp'."));
   });
 
@@ -103,6 +102,20 @@ describe('newest families: each rule refused with its exact error', () => {
 });
 
 describe('newest families: what reaches the upstream', () => {
+  it('gif and svg answers pass through as the upstream made them (b64_json, checked to be a GIF or an SVG)', async () => {
+    const gif = await postEdit(server.baseUrl, key, edit('gpt-image-2.6-sunburst', text('output_format', 'gif'), text('frame_count', '4'), text('frame_duration_ms', '120')));
+    assert.equal(gif.status, 200, JSON.stringify(gif.json));
+    assert.deepEqual(lastRequest().parts.filter((part) => part.filename === null).map((part) => part.name), ['model', 'prompt', 'output_format', 'frame_count', 'frame_duration_ms']);
+    const gifBytes = Buffer.from(gif.json.data[0].b64_json, 'base64');
+    assert.equal(gifBytes.subarray(0, 6).toString('latin1'), 'GIF89a');
+    assert.equal(gif.json.output_format, 'gif');
+    const svg = await postEdit(server.baseUrl, key, edit('gpt-image-2.6-sunburst', text('output_format', 'svg'), text('size', '1024x1024')));
+    assert.equal(svg.status, 200, JSON.stringify(svg.json));
+    const svgText = Buffer.from(svg.json.data[0].b64_json, 'base64').toString('utf8');
+    assert.match(svgText, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.deepEqual([svg.json.output_format, svg.json.size], ['svg', '1024x1024']);
+  });
+
   it('markup goes upstream byte for byte after the image, with every new field in wire order', async () => {
     const response = await postEdit(server.baseUrl, key, [
       text('prompt', 'circle the cat'),

@@ -168,7 +168,8 @@ export async function startFakeUpstream(fallback: UpstreamBehaviour = { kind: 'o
     const size = /^(\d+)x(\d+)$/.exec(field('size') ?? '');
     const width = size ? Number(size[1]) : facts.width;
     const height = size ? Number(size[2]) : facts.height;
-    const format = (field('output_format') ?? 'png') as 'png' | 'jpeg' | 'webp';
+    const format = (field('output_format') ?? 'png') as 'png' | 'jpeg' | 'webp' | 'gif' | 'svg';
+    if (format === 'svg') return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#c86432"/></svg>`);
     return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 100, b: 50 } } }).toFormat(format).toBuffer();
   }
 

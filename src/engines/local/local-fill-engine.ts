@@ -22,6 +22,7 @@ import {
 } from '../engine.ts';
 import { encodeImage } from '../../images/encode-image.ts';
 import type { RgbaImage } from '../../images/rgba-image.ts';
+import type { ImageFormat, OutputFormat } from '../../images/image-facts.ts';
 import { PixelBudget } from './pixel-budget.ts';
 import type { FillTask, FillTaskResult, FillWorkerData, PartialFillMessage } from './fill-worker.ts';
 
@@ -136,7 +137,7 @@ export class LocalFillEngine implements ImageEngine {
     throwIfCancelled(job.signal);
     const images = await Promise.all(
       filled.map(async (rgba) => ({
-        bytes: await encodeImage(rgba, job.outputFormat, job.outputCompression),
+        bytes: await encodeImage(rgba, rasterFormat(job.outputFormat), job.outputCompression),
         format: job.outputFormat,
         width: rgba.width,
         height: rgba.height,
@@ -248,7 +249,7 @@ class PartialImageRelay {
   async #deliver(message: PartialFillMessage): Promise<void> {
     if (!this.job.signal.aborted) {
       const image = { data: Buffer.from(message.rgba.buffer, message.rgba.byteOffset, message.rgba.byteLength), width: message.width, height: message.height };
-      const partial: PartialImage = { index: message.index, bytes: await encodeImage(image, this.job.outputFormat, this.job.outputCompression) };
+      const partial: PartialImage = { index: message.index, bytes: await encodeImage(image, rasterFormat(this.job.outputFormat), this.job.outputCompression) };
       this.job.onPartialImage?.(partial);
     }
     this.#delivered += 1;
@@ -276,6 +277,12 @@ export function fillPixels(image: EngineInputImage, size: ImageSize | null): num
   const inputPixels = image.facts.width * image.facts.height;
   const outputPixels = size === null ? inputPixels : size.width * size.height;
   return outputPixels + Math.ceil(inputPixels / 8);
+}
+
+/** The built-in engine makes raster images only (its capabilities say so; this is the backstop). */
+function rasterFormat(format: OutputFormat): ImageFormat {
+  if (format === 'gif' || format === 'svg') throw new EngineError('invalid_input', `the built-in engine cannot make ${format} images`, false);
+  return format;
 }
 
 function throwIfCancelled(signal: AbortSignal): void {

@@ -8,7 +8,8 @@
 import { Readable } from 'node:stream';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { readImageFacts } from '../../images/read-image-facts.ts';
-import type { ImageFormat } from '../../images/image-facts.ts';
+import type { OutputFormat } from '../../images/image-facts.ts';
+import { looksLikeSvg, svgSize } from '../../images/svg-facts.ts';
 import { EngineError, type EditOutputImage, type EditResult, type EditUsage, type EngineCapabilities, type ImageEngine, type SvgUsage } from '../engine.ts';
 import { buildUpstreamMultipart } from './build-upstream-multipart.ts';
 import { readServerSentEvents } from './read-server-sent-events.ts';
@@ -46,7 +47,8 @@ function upstreamJsonBody(json: NonNullable<RelayEditJob['upstreamJson']>, model
 /** What OpenAI-style upstreams accept; the capability table narrows it per model. */
 export const upstreamCapabilities: EngineCapabilities = Object.freeze<EngineCapabilities>({
   inputFormats: ['png', 'jpeg', 'webp'],
-  outputFormats: ['png', 'jpeg', 'webp'],
+  // gif and svg pass through as the upstream made them (models that make them: gpt-image-2.6).
+  outputFormats: ['png', 'jpeg', 'webp', 'gif', 'svg'],
   maxInputImages: 16,
   maxOutputImagesPerCall: 10,
   mask: true,
@@ -133,7 +135,7 @@ export class OpenAiImageEngine implements ImageEngine {
       if (contentType.startsWith('text/event-stream')) return await this.#readStream(response, job);
       const text = await readCapped(response.body, this.#options.maxResponseBytes);
       const keepUrls = this.#options.passUpstreamUrls === true && job.responseFormat === 'url';
-      return await this.#readJson(text, signal, keepUrls ? job : null);
+      return await this.#readJson(text, signal, job, keepUrls);
     } catch (error) {
       response.body.destroy();
       if (error instanceof EngineError) throw error;
@@ -159,7 +161,8 @@ export class OpenAiImageEngine implements ImageEngine {
     return new UpstreamError(`Upstream '${this.id}' answered ${status}.`, retryable, retryAfterMs, status, parseUpstreamErrorBody(text));
   }
 
-  async #readJson(text: string, signal: AbortSignal, keepUrlsFor: RelayEditJob | null): Promise<RelayEditResult> {
+  async #readJson(text: string, signal: AbortSignal, job: RelayEditJob, keepUrls: boolean): Promise<RelayEditResult> {
+    const keepUrlsFor = keepUrls ? job : null;
     let parsed: UpstreamImagesBody;
     try {
       parsed = JSON.parse(text) as UpstreamImagesBody;
@@ -176,8 +179,8 @@ export class OpenAiImageEngine implements ImageEngine {
     }
     const images: EditOutputImage[] = [];
     for (const datum of parsed.data) {
-      if (typeof datum.b64_json === 'string') images.push(this.#outputImage(Buffer.from(datum.b64_json, 'base64')));
-      else if (typeof datum.url === 'string') images.push(this.#outputImage(await this.#download(datum.url, signal)));
+      if (typeof datum.b64_json === 'string') images.push(this.#outputImage(Buffer.from(datum.b64_json, 'base64'), job));
+      else if (typeof datum.url === 'string') images.push(this.#outputImage(await this.#download(datum.url, signal), job));
       else throw new UpstreamError(`Upstream '${this.id}' sent an image with neither b64_json nor url.`, true, null, 200, null);
     }
     return { images, usage: usageOf(parsed) };
@@ -203,12 +206,19 @@ export class OpenAiImageEngine implements ImageEngine {
     return Buffer.concat(chunks);
   }
 
-  #outputImage(bytes: Buffer): EditOutputImage {
-    const facts = readImageFacts(bytes);
-    if (facts.format === 'unknown' || facts.format === 'gif') {
-      throw new UpstreamError(`Upstream '${this.id}' sent bytes that are not a PNG, JPEG or WebP image.`, true, null, 200, null);
+  /** The upstream's image, checked to be what was asked for (sniffed, never trusted). */
+  #outputImage(bytes: Buffer, job: RelayEditJob): EditOutputImage {
+    if (job.outputFormat === 'svg') {
+      if (!looksLikeSvg(bytes)) throw new UpstreamError(`Upstream '${this.id}' sent bytes that are not an SVG document.`, true, null, 200, null);
+      const size = job.size ?? svgSize(bytes);
+      return { bytes, format: 'svg', width: size.width, height: size.height };
     }
-    return { bytes, format: facts.format as ImageFormat, width: facts.width, height: facts.height };
+    const facts = readImageFacts(bytes);
+    const expected = job.outputFormat === 'gif' ? facts.format === 'gif' : facts.format !== 'unknown' && facts.format !== 'gif';
+    if (!expected) {
+      throw new UpstreamError(`Upstream '${this.id}' sent bytes that are not ${job.outputFormat === 'gif' ? 'a GIF' : 'a PNG, JPEG or WebP'} image.`, true, null, 200, null);
+    }
+    return { bytes, format: facts.format as OutputFormat, width: facts.width, height: facts.height };
   }
 
   async #readStream(response: Dispatcher.ResponseData, job: RelayEditJob): Promise<RelayEditResult> {
@@ -221,7 +231,7 @@ export class OpenAiImageEngine implements ImageEngine {
       if (event.event === 'image_edit.completed') {
         const completed = JSON.parse(event.data) as { b64_json?: string; usage?: EditUsage };
         if (typeof completed.b64_json !== 'string') throw new UpstreamError(`Upstream '${this.id}' completed event has no image.`, true, null, 200, null);
-        return { images: [this.#outputImage(Buffer.from(completed.b64_json, 'base64'))], usage: completed.usage ?? null, completedEvent: event };
+        return { images: [this.#outputImage(Buffer.from(completed.b64_json, 'base64'), job)], usage: completed.usage ?? null, completedEvent: event };
       }
       if (event.event === 'image_edit.partial_image') {
         job.onUpstreamEvent?.(event);
