@@ -143,6 +143,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     timeoutMs: imageUrls.timeoutMs,
     maxRedirects: imageUrls.maxRedirects,
     allowHttp: imageUrls.allowHttp,
+    extraCaCertificates: imageUrls.extraCaCertificates,
   });
   app.addHook('onClose', () => imageUrlFetcher.close());
   const fileLibrary = services.fileStore

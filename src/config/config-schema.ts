@@ -231,6 +231,8 @@ export const ConfigSchema = Type.Object(
         /** Time for one image's download, redirects included. */
         timeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
         maxRedirects: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
+        /** PEM certificates trusted for https image URLs besides the bundled roots (an internal store's CA). */
+        extraCaCertificates: Type.Array(Type.String(), { default: [] }),
         /** Largest JSON edit body (data URLs included), in bytes. */
         maxJsonBodyBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
       },

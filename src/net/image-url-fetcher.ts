@@ -10,6 +10,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { AddressPolicy } from './address-policy.ts';
 
@@ -21,6 +22,8 @@ export interface ImageUrlFetcherOptions {
   readonly maxRedirects: number;
   /** `http:` URLs too (default: `https:` only). */
   readonly allowHttp: boolean;
+  /** PEM certificates trusted besides Node's bundled roots (an internal store's own CA). */
+  readonly extraCaCertificates?: readonly string[];
 }
 
 export class ImageUrlError extends Error {
@@ -49,7 +52,11 @@ export class ImageUrlFetcher {
       });
     };
     this.#agent = new Agent({
-      connect: { lookup: checkedLookup, timeout: options.timeoutMs },
+      connect: {
+        lookup: checkedLookup,
+        timeout: options.timeoutMs,
+        ...(options.extraCaCertificates?.length ? { ca: [...rootCertificates, ...options.extraCaCertificates] } : {}),
+      },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       connections: 16,

@@ -7,7 +7,12 @@
  * multipart-only models refused; an unknown file_id a 404.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
@@ -18,6 +23,9 @@ import { createKey, startServer, type RunningServer } from '../support/start-ser
 let upstream: FakeUpstream;
 let imageHost: http.Server;
 let imageBase = '';
+/** The same images over https, with a certificate this test makes (trusted by the permissive server's config). */
+let secureHost: https.Server;
+let secureBase = '';
 let permissive: RunningServer;
 let strict: RunningServer;
 let permissiveKey = '';
@@ -35,6 +43,11 @@ const config = (upstreamBaseUrl: string, imageUrls: object) => ({
 before(async () => {
   png = await opaquePng(32, 32);
   mask = await halfTransparentMask(32, 32);
+  const certificates = mkdtempSync(path.join(tmpdir(), 'pixelgate-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(certificates, 'key.pem'), '-out', path.join(certificates, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const certificate = readFileSync(path.join(certificates, 'cert.pem'), 'utf8');
+  const privateKey = readFileSync(path.join(certificates, 'key.pem'), 'utf8');
+  rmSync(certificates, { recursive: true, force: true });
   imageHost = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === '/image.png') return void response.writeHead(200, { 'content-type': 'image/png' }).end(png);
@@ -45,8 +58,11 @@ before(async () => {
   });
   await new Promise<void>((resolve) => imageHost.listen(0, '127.0.0.1', resolve));
   imageBase = `http://127.0.0.1:${(imageHost.address() as AddressInfo).port}`;
+  secureHost = https.createServer({ cert: certificate, key: privateKey }, (request, response) => imageHost.emit('request', request, response));
+  await new Promise<void>((resolve) => secureHost.listen(0, '127.0.0.1', resolve));
+  secureBase = `https://127.0.0.1:${(secureHost.address() as AddressInfo).port}`;
   upstream = await startFakeUpstream();
-  permissive = await startServer({ config: config(upstream.baseUrl, { allowHttp: true, allowedCidrs: ['127.0.0.1/32'] }) });
+  permissive = await startServer({ config: config(upstream.baseUrl, { allowHttp: true, allowedCidrs: ['127.0.0.1/32'], extraCaCertificates: [certificate] }) });
   strict = await startServer({ config: config(upstream.baseUrl, {}) });
   permissiveKey = (await createKey(permissive, 'json')).key;
   strictKey = (await createKey(strict, 'json')).key;
@@ -56,6 +72,7 @@ after(async () => {
   await strict?.stop();
   await upstream?.close();
   await new Promise((resolve) => imageHost.close(resolve));
+  await new Promise((resolve) => secureHost.close(resolve));
 });
 
 const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
@@ -81,7 +98,7 @@ function assertError(response: { status: number; json: any }, status: number, er
 describe('JSON edit bodies', () => {
   it('the SDK posts JSON with a data URL image and a URL mask; the upstream gets the exact bytes and every field', async () => {
     const client = new OpenAI({ apiKey: permissiveKey, baseURL: `${permissive.baseUrl}/v1`, maxRetries: 0 });
-    const body = { model: 'gpt-image-1', prompt: 'add a hat', images: [{ image_url: dataUrl(png) }, { image_url: `${imageBase}/image.png` }], mask: { image_url: `${imageBase}/mask.png` }, n: 1, quality: 'low', safety_identifier: 'user-7' };
+    const body = { model: 'gpt-image-1', prompt: 'add a hat', images: [{ image_url: dataUrl(png) }, { image_url: `${secureBase}/image.png` }], mask: { image_url: `${secureBase}/mask.png` }, n: 1, quality: 'low', safety_identifier: 'user-7' };
     const result: any = await client.post('/images/edits', { body });
     assert.deepEqual(result.usage, fakeUsage);
     const sent = upstream.requests.at(-1)!;

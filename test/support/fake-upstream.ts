@@ -5,6 +5,7 @@
  * 500, 429 with retry-after, hang, reset mid-body, stream then error.
  */
 import http from 'node:http';
+import { Agent, request as undiciRequest } from 'undici';
 import type { AddressInfo, Socket } from 'node:net';
 import { readImageFacts } from '../../src/images/read-image-facts.ts';
 import sharp from 'sharp';
@@ -105,6 +106,8 @@ function openAiRejection(parts: RecordedPart[]): { error: ReturnType<typeof open
   return null;
 }
 
+const testHostsAgent = new Agent({ connect: { rejectUnauthorized: false } });
+
 /** OpenAI's JSON edit (`images` of `image_url`s, fetched or decoded as OpenAI would) as parts. */
 async function jsonEditParts(json: Record<string, unknown>): Promise<RecordedPart[]> {
   const parts: RecordedPart[] = [];
@@ -114,7 +117,8 @@ async function jsonEditParts(json: Record<string, unknown>): Promise<RecordedPar
   const load = async (ref: { image_url?: string }): Promise<Buffer> => {
     const url = ref.image_url ?? '';
     if (url.startsWith('data:')) return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
-    return Buffer.from(await (await fetch(url)).arrayBuffer());
+    // Test image hosts use certificates made by the test (as OpenAI, this fake trusts them).
+    return undiciRequest(url, { dispatcher: testHostsAgent }).then(async (answer) => Buffer.from(await answer.body.arrayBuffer()), () => Buffer.alloc(0));
   };
   for (const ref of (json.images as Array<{ image_url?: string }>) ?? []) parts.push({ name: 'image[]', filename: 'image', contentType: 'image/png', data: await load(ref) });
   for (const name of ['mask', 'markup']) {
