@@ -141,22 +141,16 @@ test('edge cases: empty mask, fully masked, tiny and non-square images', () => {
   assertUnmaskedBitExact(wide, patchFill({ rgba: wide, mask: wideMask, width: 90, height: 7, seed: 9 }), wideMask);
 });
 
-test('a passed deadline stops the EM iterations: a complete fill, in less time', () => {
+test('a passed deadline stops the EM iterations: still a complete fill, a different (coarser) one', () => {
   const width = 192;
   const height = 144;
   const input = paint(width, height, (x, y) => [(x * 13 + y * 7) % 200, Math.floor(x / 6) % 2 === 0 ? 220 : 40, (y * 5) % 180]);
   const mask = boxMask(width, height, 60, 40, 132, 104);
-  patchFill({ rgba: input, mask, width, height, seed: 1 });
-  const timed = (deadlineAtMs?: number) => {
-    const startedAt = performance.now();
-    const output = patchFill({ rgba: input, mask, width, height, seed: 1, deadlineAtMs });
-    return { output, milliseconds: performance.now() - startedAt };
-  };
-  const full = timed();
-  const late = timed(0);
-  assertUnmaskedBitExact(input, late.output, mask);
-  assert.ok(!late.output.every((value, index) => value === full.output[index]), 'fewer iterations give another fill');
-  assert.ok(late.milliseconds < full.milliseconds * 0.8, `late ${late.milliseconds.toFixed(0)} ms vs full ${full.milliseconds.toFixed(0)} ms`);
+  const full = patchFill({ rgba: input, mask, width, height, seed: 1 });
+  const late = patchFill({ rgba: input, mask, width, height, seed: 1, deadlineAtMs: 0 });
+  assertUnmaskedBitExact(input, late, mask);
+  // The time saved is measured in bench/ (engine-bench), not asserted here: timings this short are noise.
+  assert.ok(!late.every((value, index) => value === full[index]), 'fewer iterations give another fill');
 });
 
 test('a small hole in a large image is solved in a window around it: far pixels do not matter', () => {
