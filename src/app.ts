@@ -33,6 +33,7 @@ import { createEditPipeline } from './edits/create-edit-pipeline.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import type { NodeRegistration } from './storage/node-registry.ts';
 import type { FileStore } from './accounts/file-store.ts';
+import type { AdmissionStore } from './shared-state/admission-store.ts';
 import { FileLibrary } from './files/file-library.ts';
 import { registerFilesRoute } from './http/files-route.ts';
 import { registerTasksRoute } from './http/tasks-route.ts';
@@ -55,6 +56,8 @@ export interface AppServices {
   readonly usageLedger?: UsageLedger;
   /** Idempotency records and async tasks; absent: `Idempotency-Key` is refused and `Prefer: respond-async` not applied. */
   readonly editRecords?: EditRecordStore;
+  /** Where key rate and concurrency limits are counted (Redis across nodes); this process's memory when absent. */
+  readonly admissionStore?: AdmissionStore;
   /** Records of `POST /v1/files` uploads; absent: the files API is not served and `file_id` refers to nothing. */
   readonly fileStore?: FileStore;
   /** This process among those on the data directory (`registerNode`); absent: a random node id. */
@@ -128,6 +131,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     seed: services.seed,
     nodeId: services.node?.nodeId,
     observer: metrics ?? undefined,
+    admissionStore: services.admissionStore,
   });
   const builtInChannels = new Set(router.channels().filter((channel) => channel.builtIn).map((channel) => channel.name));
   if (tasks || billing) {

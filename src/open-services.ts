@@ -15,6 +15,8 @@ import { closeEngines, createEngines } from './engines/create-engines.ts';
 import { DiskBlobStore } from './storage/disk-blob-store.ts';
 import { loadOrCreateSigningSecret } from './storage/signing-secret.ts';
 import { registerNode } from './storage/node-registry.ts';
+import { InProcessAdmissionStore } from './shared-state/in-process-admission-store.ts';
+import { RedisAdmissionStore } from './shared-state/redis-admission-store.ts';
 
 export interface OpenedServices {
   readonly services: AppServices;
@@ -31,10 +33,15 @@ export async function openServices(config: PixelgateConfig): Promise<OpenedServi
   const node = await registerNode(config.dataDir);
   const engines = createEngines(config);
   const editRecords = new SqlEditRecordStore(database);
+  const { redisUrl, keyPrefix } = config.sharedState;
+  const admissionStore = redisUrl
+    ? new RedisAdmissionStore({ url: redisUrl, keyPrefix, onError: (error) => process.stderr.write(`pixelgate: redis: ${error.message}\n`) })
+    : new InProcessAdmissionStore();
   return {
-    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords, fileStore: new SqlFileStore(database), blobStore, signingSecret, engines, node },
+    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords, fileStore: new SqlFileStore(database), admissionStore, blobStore, signingSecret, engines, node },
     async close() {
       await closeEngines(engines);
+      await admissionStore.close();
       await database.close();
       // Only after the app closed (its tasks ended): a process that stops before this is found departed.
       await node.unregister();

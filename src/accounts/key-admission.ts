@@ -1,49 +1,39 @@
 /**
  * The per-key limits that are about time rather than money: requests per minute (a sliding
- * window over the last 60 seconds) and edits in flight. Kept in this process's memory — one
- * server process enforces them exactly; several processes each enforce them on their own.
+ * window over the last 60 seconds) and edits in flight, counted by an `AdmissionStore` — this
+ * process's memory by default, Redis when several nodes must agree (`sharedState.redisUrl`).
  * Refusals are values; the HTTP edge turns them into 429s with `retry-after`.
  */
+import type { AdmissionStore } from '../shared-state/admission-store.ts';
 import type { KeyLimits } from './usage-ledger.ts';
 
 export type AdmissionOutcome =
   | { readonly admitted: true; release(): void }
   | { readonly admitted: false; readonly reason: 'requests_per_minute' | 'concurrent_edits'; readonly retryAfterMs: number };
 
-const windowMs = 60_000;
-
 export class KeyAdmission {
-  readonly #recentStartsMs = new Map<string, number[]>();
-  readonly #inFlight = new Map<string, number>();
+  readonly #store: AdmissionStore;
   readonly #clock: () => number;
+  readonly #onReleaseError: (error: unknown) => void;
 
-  constructor(clock: () => number = Date.now) {
+  constructor(store: AdmissionStore, clock: () => number = Date.now, onReleaseError: (error: unknown) => void = () => {}) {
+    this.#store = store;
     this.#clock = clock;
+    this.#onReleaseError = onReleaseError;
   }
 
-  admit(keyId: string, limits: KeyLimits): AdmissionOutcome {
-    const now = this.#clock();
-    const inFlight = this.#inFlight.get(keyId) ?? 0;
-    if (limits.maxConcurrentEdits !== null && inFlight >= limits.maxConcurrentEdits) {
-      return { admitted: false, reason: 'concurrent_edits', retryAfterMs: 1000 };
-    }
-    const starts = (this.#recentStartsMs.get(keyId) ?? []).filter((startMs) => now - startMs < windowMs);
-    if (limits.requestsPerMinute !== null && starts.length >= limits.requestsPerMinute) {
-      this.#recentStartsMs.set(keyId, starts);
-      return { admitted: false, reason: 'requests_per_minute', retryAfterMs: Math.max(1, starts[0] + windowMs - now) };
-    }
-    starts.push(now);
-    this.#recentStartsMs.set(keyId, starts);
-    this.#inFlight.set(keyId, inFlight + 1);
+  async admit(keyId: string, limits: KeyLimits): Promise<AdmissionOutcome> {
+    if (limits.requestsPerMinute === null && limits.maxConcurrentEdits === null) return { admitted: true, release: () => {} };
+    const decision = await this.#store.tryAdmit(keyId, limits, this.#clock());
+    if (!decision.admitted) return decision;
     let released = false;
     return {
       admitted: true,
       release: () => {
         if (released) return;
         released = true;
-        const remaining = (this.#inFlight.get(keyId) ?? 1) - 1;
-        if (remaining <= 0) this.#inFlight.delete(keyId);
-        else this.#inFlight.set(keyId, remaining);
+        // A release that cannot be written is made good by the ticket's lease running out.
+        this.#store.release(keyId, decision.ticket).catch(this.#onReleaseError);
       },
     };
   }

@@ -238,6 +238,18 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    sharedState: Type.Object(
+      {
+        /**
+         * Redis for what every node must agree on (key rate and concurrency limits), e.g.
+         * `redis://10.0.0.5:6379/0`; null: counted in this process only (one node).
+         */
+        redisUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+        /** Prefix of the keys written, so deployments can share one Redis. */
+        keyPrefix: Type.String({ default: 'pixelgate:' }),
+      },
+      { ...strict, default: {} },
+    ),
     tracing: Type.Object(
       {
         /** Send OpenTelemetry traces (a span per request, children per step) over OTLP/HTTP. */

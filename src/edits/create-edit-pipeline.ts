@@ -9,6 +9,8 @@ import type { EditRecordStore } from '../accounts/edit-record-store.ts';
 import { IdempotencyGate } from './idempotency-gate.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { KeyAdmission } from '../accounts/key-admission.ts';
+import type { AdmissionStore } from '../shared-state/admission-store.ts';
+import { InProcessAdmissionStore } from '../shared-state/in-process-admission-store.ts';
 import type { UsageLedger } from '../accounts/usage-ledger.ts';
 import { EditBilling, type SettlementLog } from '../billing/edit-billing.ts';
 import { PriceTable } from '../billing/price-table.ts';
@@ -37,6 +39,8 @@ export interface EditPipelineParts {
   readonly nodeId?: string;
   /** Told of every settled edit (metrics). */
   readonly observer?: EditObserver;
+  /** Where key rate and concurrency limits are counted; this process's memory when absent. */
+  readonly admissionStore?: AdmissionStore;
 }
 
 export interface BuiltEditPipeline {
@@ -66,7 +70,7 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
   const pipeline = new EditPipeline({
     models,
     router,
-    accounting: parts.usageLedger && billing ? { ledger: parts.usageLedger, billing, admission: new KeyAdmission(clock) } : null,
+    accounting: parts.usageLedger && billing ? { ledger: parts.usageLedger, billing, admission: new KeyAdmission(parts.admissionStore ?? new InProcessAdmissionStore(), clock, (error) => parts.log.warn({ err: error }, 'key admission release not recorded; its lease ends it')) } : null,
     publisher: new ResultPublisher(parts.blobStore, parts.signingSecret, config.results.urlTtlSeconds, clock),
     maxInputPixels: config.images.maxInputPixels,
     clock,

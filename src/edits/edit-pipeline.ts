@@ -87,7 +87,7 @@ export class EditPipeline {
     const { accounting } = this.#services;
     const account = accounting && keyId !== null ? await accounting.ledger.account(keyId) : null;
     if (!accounting || !account) return { account, release: () => {} };
-    const outcome = accounting.admission.admit(account.keyId, account.limits);
+    const outcome = await accounting.admission.admit(account.keyId, account.limits);
     if (!outcome.admitted) throw admissionRefusal(outcome, account);
     return { account, release: () => outcome.release() };
   }

@@ -33,6 +33,8 @@ async function terminateAndTime(server: RunningServer): Promise<{ code: number |
   const code = await server.exited;
   const elapsedMs = performance.now() - startedAt;
   await server.stop();
+  // What the server printed, when it did not exit 0 (a signal, a crash), is the diagnosis.
+  if (code !== 0) assert.fail(`server exited with ${code}: ${server.stderr().slice(-2000)}`);
   return { code, elapsedMs };
 }
 

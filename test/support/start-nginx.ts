@@ -17,6 +17,8 @@ export const debianNginxBinary = '/usr/sbin/nginx';
 export interface StartNginxOptions {
   /** Where requests go: only the origin (`http://127.0.0.1:port`) is used, paths pass unchanged. */
   readonly upstreamBaseUrl: string;
+  /** More nodes beside `upstreamBaseUrl`: requests are spread round robin over all of them. */
+  readonly moreUpstreamBaseUrls?: readonly string[];
   /** nginx's `proxy_read_timeout`: the longest silence from the upstream before nginx answers 504. */
   readonly proxyReadTimeoutSeconds: number;
   /** `proxy_buffering off` (needed for Server-Sent Events to pass as they are written). Default: on. */
@@ -32,7 +34,7 @@ export interface RunningNginx {
 }
 
 function nginxConfig(directory: string, port: number, options: StartNginxOptions): string {
-  const upstreamOrigin = new URL(options.upstreamBaseUrl).origin;
+  const nodes = [options.upstreamBaseUrl, ...(options.moreUpstreamBaseUrls ?? [])].map((url) => new URL(url).host);
   const file = (name: string) => path.join(directory, name);
   return `daemon off;
 master_process off;
@@ -48,10 +50,16 @@ http {
   uwsgi_temp_path ${file('uwsgi')};
   scgi_temp_path ${file('scgi')};
   client_max_body_size 64m;
+  upstream pixelgate_nodes {
+${nodes.map((host) => `    server ${host};`).join('\n')}
+    keepalive 8;
+  }
   server {
     listen 127.0.0.1:${port};
     location / {
-      proxy_pass ${upstreamOrigin};
+      proxy_pass http://pixelgate_nodes;
+      # A node that failed is not retried with the same request: an edit may have begun there.
+      proxy_next_upstream off;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;

@@ -58,7 +58,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (signal !== null) stderr += `\n[start-server] the process was ended by ${signal}\n`;
+      resolve(code);
+    }),
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -87,7 +92,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     stdout: () => stdout,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode === null) {
+      // A process that already ended (by exit or by a signal) is not waited for again.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
