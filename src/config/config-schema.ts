@@ -247,6 +247,12 @@ export const ConfigSchema = Type.Object(
         redisUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
         /** Prefix of the keys written, so deployments can share one Redis. */
         keyPrefix: Type.String({ default: 'pixelgate:' }),
+        /**
+         * While Redis does not answer: `closed` refuses keys that have rate or concurrency limits
+         * (503 `limits_unavailable`); `open` lets them through uncounted. Keys without limits are
+         * never affected.
+         */
+        whenUnavailable: Type.Union([Type.Literal('closed'), Type.Literal('open')], { default: 'closed' }),
       },
       { ...strict, default: {} },
     ),

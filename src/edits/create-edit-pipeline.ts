@@ -70,7 +70,18 @@ export function createEditPipeline(parts: EditPipelineParts): BuiltEditPipeline 
   const pipeline = new EditPipeline({
     models,
     router,
-    accounting: parts.usageLedger && billing ? { ledger: parts.usageLedger, billing, admission: new KeyAdmission(parts.admissionStore ?? new InProcessAdmissionStore(), clock, (error) => parts.log.warn({ err: error }, 'key admission release not recorded; its lease ends it')) } : null,
+    accounting: parts.usageLedger && billing
+      ? {
+          ledger: parts.usageLedger,
+          billing,
+          admission: new KeyAdmission(
+            parts.admissionStore ?? new InProcessAdmissionStore(),
+            clock,
+            (error) => parts.log.warn({ err: error }, 'key limits store did not answer'),
+            config.sharedState.whenUnavailable,
+          ),
+        }
+      : null,
     publisher: new ResultPublisher(parts.blobStore, parts.signingSecret, config.results.urlTtlSeconds, clock),
     maxInputPixels: config.images.maxInputPixels,
     clock,

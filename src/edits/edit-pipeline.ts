@@ -169,9 +169,11 @@ export class EditPipeline {
 }
 
 function admissionRefusal(outcome: Extract<AdmissionOutcome, { admitted: false }>, account: KeyAccount): ApiError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+  if (outcome.reason === 'limits_unavailable') return apiError('limits_unavailable', { retryAfterSeconds });
   const reason =
     outcome.reason === 'requests_per_minute'
       ? `This API key allows ${account.limits.requestsPerMinute} requests per minute.`
       : `This API key allows ${account.limits.maxConcurrentEdits} edits in flight at once.`;
-  return apiError('rate_limit_exceeded', { reason, retryAfterSeconds: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) });
+  return apiError('rate_limit_exceeded', { reason, retryAfterSeconds });
 }

@@ -487,6 +487,13 @@ export const errorCatalogue = {
     param: noParam,
     message: ({ id }) => `No such File object: ${id}`,
   }),
+  limits_unavailable: entry<{ retryAfterSeconds: number }>({
+    status: 503,
+    type: 'server_error',
+    code: 'limits_unavailable',
+    param: noParam,
+    message: ({ retryAfterSeconds }) => `The server cannot check this API key's rate limits right now. Please retry in ${retryAfterSeconds}s.`,
+  }),
   server_error: entry({
     status: 500,
     type: 'server_error',

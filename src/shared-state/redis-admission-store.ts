@@ -55,6 +55,8 @@ export interface RedisAdmissionStoreOptions {
   readonly leaseMs?: number;
   readonly clock?: () => number;
   readonly onError?: (error: Error) => void;
+  /** Longest wait for one Redis answer. */
+  readonly commandTimeoutMs?: number;
 }
 
 export class RedisAdmissionStore implements AdmissionStore {
@@ -67,7 +69,9 @@ export class RedisAdmissionStore implements AdmissionStore {
   readonly #renewal: NodeJS.Timeout;
 
   constructor(options: RedisAdmissionStoreOptions) {
-    this.#redis = new Redis(options.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    // Fail fast while Redis is away (no queueing, a short command timeout): the caller decides
+    // what a missing answer means (`sharedState.whenUnavailable`), instead of requests piling up.
+    this.#redis = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs ?? 500, lazyConnect: false });
     this.#redis.on('error', (error: Error) => options.onError?.(error));
     this.#prefix = options.keyPrefix ?? 'pixelgate:';
     this.#leaseMs = options.leaseMs ?? 60_000;

@@ -3,11 +3,14 @@
  * (`sharedState.redisUrl`), behind a real nginx spreading requests round robin. A key allowed
  * 4 requests per minute gets exactly 4 edits through the pair (each node alone would have let 4
  * through), and a key allowed 1 edit in flight gets 1 of 2 concurrent edits — whichever nodes
- * they reach. Needs PIXELGATE_TEST_REDIS_URL (`.ci/run` starts redis-server); skipped with the
- * reason otherwise.
+ * they reach. With Redis stopped mid-run, limited keys get a quick 503 (or pass uncounted when
+ * so configured) and limits hold again when it returns. Needs PIXELGATE_TEST_REDIS_URL and
+ * redis-server (`.ci/run` installs and starts it); skipped with the reason otherwise.
  */
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { adminRequest } from '../support/admin-api.ts';
 import { opaquePng } from '../support/images.ts';
@@ -85,5 +88,100 @@ describe('limits shared by two nodes behind nginx (Redis)', { skip: redisUrl ? f
     const outcomes = await Promise.all([editThroughNginx(apiKey), editThroughNginx(apiKey)]);
     assert.deepEqual(outcomes.map((outcome) => outcome.status).sort(), [200, 429]);
     assert.equal((await editThroughNginx(apiKey)).status, 200, 'released once the first ended');
+  });
+});
+
+describe('when Redis goes away', { skip: redisUrl ? false : 'PIXELGATE_TEST_REDIS_URL is not set (redis-server is installed by .ci/run)' }, () => {
+  // A Redis of this test's own, so it can be stopped and started again.
+  let redis: ChildProcess | null = null;
+  let redisPort = 0;
+  let closedServer: RunningServer;
+  let openServer: RunningServer;
+  let image: Buffer;
+
+  async function startRedis(): Promise<void> {
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const up = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(redisPort, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+        socket.on('error', () => resolve(false));
+      });
+      if (up) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('redis-server did not start');
+  }
+
+  async function stopRedis(): Promise<void> {
+    if (!redis) return;
+    const exited = new Promise((resolve) => redis!.once('exit', resolve));
+    redis.kill('SIGKILL');
+    await exited;
+    redis = null;
+  }
+
+  before(async () => {
+    image = await opaquePng(16, 16);
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    redisPort = (probe.address() as net.AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    await startRedis();
+    const config = (whenUnavailable: string) => ({
+      sharedState: { redisUrl: `redis://127.0.0.1:${redisPort}/0`, keyPrefix: `pixelgate-down-${randomUUID()}:`, whenUnavailable },
+      models: { defaultModel: 'pixelgate-fill', served: [{ id: 'pixelgate-fill', rules: 'pixelgate-fill', engine: 'stand-in' }] },
+    });
+    closedServer = await startServer({ config: config('closed') });
+    openServer = await startServer({ config: config('open') });
+  });
+  after(async () => {
+    await closedServer?.stop();
+    await openServer?.stop();
+    await stopRedis();
+  });
+
+  const edit = async (server: RunningServer, apiKey: string) => {
+    const form = buildMultipart([
+      { name: 'prompt', value: 'p' },
+      { name: 'image', filename: 'a.png', data: image, contentType: 'image/png' },
+    ]);
+    const response = await fetch(`${server.baseUrl}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': form.contentType }, body: new Uint8Array(form.body) });
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), json: (await response.json()) as any };
+  };
+  const limitedKey = async (server: RunningServer) => {
+    const created = await adminRequest(server, 'POST', '/admin/keys', { name: 'limited' });
+    await adminRequest(server, 'PATCH', `/admin/keys/${created.json.id}`, { requests_per_minute: 100 });
+    return created.json.key as string;
+  };
+
+  it('closed (default): limited keys get a quick 503 limits_unavailable, unlimited keys go on; all recover when Redis is back', async () => {
+    const limited = await limitedKey(closedServer);
+    const unlimited = (await adminRequest(closedServer, 'POST', '/admin/keys', { name: 'unlimited' })).json.key as string;
+    assert.equal((await edit(closedServer, limited)).status, 200);
+    await stopRedis();
+    const startedAt = Date.now();
+    const refused = await Promise.all(Array.from({ length: 6 }, () => edit(closedServer, limited)));
+    assert.ok(Date.now() - startedAt < 5_000, 'refused quickly, not after piling up');
+    for (const answer of refused) {
+      assert.equal(answer.status, 503);
+      assert.deepEqual(Object.keys(answer.json.error), ['message', 'type', 'param', 'code']);
+      assert.equal(answer.json.error.code, 'limits_unavailable');
+      assert.match(answer.retryAfter ?? '', /^\d+$/);
+    }
+    assert.equal((await edit(closedServer, unlimited)).status, 200, 'a key without limits never waits on Redis');
+    await startRedis();
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
+      status = (await edit(closedServer, limited)).status;
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(status, 200, 'limits are checked again once Redis is back');
+  });
+
+  it('open: limited keys are let through uncounted while Redis is away', async () => {
+    const limited = await limitedKey(openServer);
+    await stopRedis();
+    assert.equal((await edit(openServer, limited)).status, 200);
+    await startRedis();
   });
 });
