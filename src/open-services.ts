@@ -13,7 +13,8 @@ import { SqlEditRecordStore } from './accounts/sql-edit-record-store.ts';
 import { SqlFileStore } from './accounts/sql-file-store.ts';
 import { closeEngines, createEngines } from './engines/create-engines.ts';
 import { DiskBlobStore } from './storage/disk-blob-store.ts';
-import { loadOrCreateSigningSecret } from './storage/signing-secret.ts';
+import { S3BlobStore } from './storage/s3-blob-store.ts';
+import { resolveSigningSecret } from './storage/signing-secret.ts';
 import { registerNode } from './storage/node-registry.ts';
 import { InProcessAdmissionStore } from './shared-state/in-process-admission-store.ts';
 import { RedisAdmissionStore } from './shared-state/redis-admission-store.ts';
@@ -23,13 +24,29 @@ export interface OpenedServices {
   close(): Promise<void>;
 }
 
+function requiredEnvironment(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`storage.s3 needs the environment variable ${name}`);
+  return value;
+}
+
 export async function openServices(config: PixelgateConfig): Promise<OpenedServices> {
   await mkdir(config.dataDir, { recursive: true });
   // Uploads left by a previous process that stopped mid-request.
   await rm(path.join(config.dataDir, 'tmp', 'uploads'), { recursive: true, force: true });
   const database = await openDatabase({ url: config.database.url ?? databaseUrlForDataDirectory(config.dataDir) });
-  const blobStore = new DiskBlobStore(path.join(config.dataDir, 'results'));
-  const signingSecret = await loadOrCreateSigningSecret(config.dataDir);
+  const s3 = config.storage.s3;
+  const blobStore = s3
+    ? new S3BlobStore({
+        bucket: s3.bucket,
+        prefix: s3.prefix,
+        region: s3.region,
+        endpoint: s3.endpoint,
+        accessKeyId: requiredEnvironment(s3.accessKeyIdEnv),
+        secretAccessKey: requiredEnvironment(s3.secretAccessKeyEnv),
+      })
+    : new DiskBlobStore(path.join(config.dataDir, 'results'));
+  const signingSecret = await resolveSigningSecret(config.dataDir, process.env.PIXELGATE_SIGNING_SECRET);
   const node = await registerNode(config.dataDir);
   const engines = createEngines(config);
   const editRecords = new SqlEditRecordStore(database);
@@ -42,6 +59,7 @@ export async function openServices(config: PixelgateConfig): Promise<OpenedServi
     async close() {
       await closeEngines(engines);
       await admissionStore.close();
+      if (blobStore instanceof S3BlobStore) blobStore.close();
       await database.close();
       // Only after the app closed (its tasks ended): a process that stops before this is found departed.
       await node.unregister();

@@ -150,6 +150,35 @@ export const ConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    storage: Type.Object(
+      {
+        /**
+         * Keep results, stored answers and uploaded files in S3-compatible object storage (AWS S3,
+         * Cloudflare R2, MinIO) instead of `DATA_DIR/results`, so every node serves what any node
+         * stored. Credentials come from the environment variables named here.
+         */
+        s3: Type.Union(
+          [
+            Type.Object(
+              {
+                bucket: Type.String({ minLength: 1 }),
+                /** Key prefix inside the bucket. */
+                prefix: Type.String({ default: 'pixelgate/' }),
+                region: Type.String({ default: 'us-east-1' }),
+                /** Custom endpoint (R2, MinIO); absent: AWS S3. */
+                endpoint: Type.Optional(Type.String({ minLength: 1 })),
+                accessKeyIdEnv: Type.String({ default: 'AWS_ACCESS_KEY_ID' }),
+                secretAccessKeyEnv: Type.String({ default: 'AWS_SECRET_ACCESS_KEY' }),
+              },
+              strict,
+            ),
+            Type.Null(),
+          ],
+          { default: null },
+        ),
+      },
+      { ...strict, default: {} },
+    ),
     results: Type.Object(
       {
         /** How long a `url` result stays downloadable. */

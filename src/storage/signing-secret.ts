@@ -10,6 +10,17 @@ export const signingSecretByteLength = 32;
 export const signingSecretFileName = 'signing-secret';
 
 /**
+ * The secret from `PIXELGATE_SIGNING_SECRET` (64 hex characters) when set — so nodes on
+ * different data directories sign and verify each other's result URLs — else the data
+ * directory's file (`loadOrCreateSigningSecret`).
+ */
+export async function resolveSigningSecret(dataDir: string, fromEnvironment: string | undefined): Promise<Buffer> {
+  if (fromEnvironment === undefined || fromEnvironment === '') return loadOrCreateSigningSecret(dataDir);
+  if (!/^[0-9a-fA-F]{64}$/.test(fromEnvironment)) throw new Error('PIXELGATE_SIGNING_SECRET must be 64 hexadecimal characters (32 bytes)');
+  return Buffer.from(fromEnvironment, 'hex');
+}
+
+/**
  * Reads the 32-byte secret, creating it (mode 0600) on first use. Creation writes a private
  * temporary file and hard-links it into place: `link` fails when the name exists, so two
  * processes starting together both end up with the one secret that won, never half a file.
