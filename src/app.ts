@@ -34,6 +34,7 @@ import type { BlobStore } from './storage/blob-store.ts';
 import type { NodeRegistration } from './storage/node-registry.ts';
 import type { FileStore } from './accounts/file-store.ts';
 import type { AdmissionStore } from './shared-state/admission-store.ts';
+import type { CircuitSync } from './shared-state/circuit-sync.ts';
 import { FileLibrary } from './files/file-library.ts';
 import { registerFilesRoute } from './http/files-route.ts';
 import { registerTasksRoute } from './http/tasks-route.ts';
@@ -58,6 +59,8 @@ export interface AppServices {
   readonly editRecords?: EditRecordStore;
   /** Where key rate and concurrency limits are counted (Redis across nodes); this process's memory when absent. */
   readonly admissionStore?: AdmissionStore;
+  /** Shares circuit-breaker verdicts with the other nodes (Redis); absent: each node on its own. */
+  readonly circuitSync?: CircuitSync;
   /** Records of `POST /v1/files` uploads; absent: the files API is not served and `file_id` refers to nothing. */
   readonly fileStore?: FileStore;
   /** This process among those on the data directory (`registerNode`); absent: a random node id. */
@@ -133,6 +136,10 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     observer: metrics ?? undefined,
     admissionStore: services.admissionStore,
   });
+  if (services.circuitSync) {
+    const sync = services.circuitSync;
+    app.addHook('onReady', () => sync.attach(router.health));
+  }
   const builtInChannels = new Set(router.channels().filter((channel) => channel.builtIn).map((channel) => channel.name));
   if (tasks || billing) {
     const recovery = new EditRecovery({ tasks, billing }, services.node ?? null, app.log);

@@ -18,6 +18,7 @@ import { resolveSigningSecret } from './storage/signing-secret.ts';
 import { registerNode } from './storage/node-registry.ts';
 import { InProcessAdmissionStore } from './shared-state/in-process-admission-store.ts';
 import { RedisAdmissionStore } from './shared-state/redis-admission-store.ts';
+import { RedisCircuitSync } from './shared-state/circuit-sync.ts';
 
 export interface OpenedServices {
   readonly services: AppServices;
@@ -50,15 +51,17 @@ export async function openServices(config: PixelgateConfig): Promise<OpenedServi
   const node = await registerNode(config.dataDir);
   const engines = createEngines(config);
   const editRecords = new SqlEditRecordStore(database);
-  const { redisUrl, keyPrefix } = config.sharedState;
+  const { redisUrl, keyPrefix, leaseMs } = config.sharedState;
   const admissionStore = redisUrl
-    ? new RedisAdmissionStore({ url: redisUrl, keyPrefix, onError: (error) => process.stderr.write(`pixelgate: redis: ${error.message}\n`) })
+    ? new RedisAdmissionStore({ url: redisUrl, keyPrefix, leaseMs, onError: (error) => process.stderr.write(`pixelgate: redis: ${error.message}\n`) })
     : new InProcessAdmissionStore();
+  const circuitSync = redisUrl ? new RedisCircuitSync(redisUrl, keyPrefix, (error) => process.stderr.write(`pixelgate: redis (circuits): ${error.message}\n`)) : undefined;
   return {
-    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords, fileStore: new SqlFileStore(database), admissionStore, blobStore, signingSecret, engines, node },
+    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords, fileStore: new SqlFileStore(database), admissionStore, circuitSync, blobStore, signingSecret, engines, node },
     async close() {
       await closeEngines(engines);
       await admissionStore.close();
+      await circuitSync?.close();
       if (blobStore instanceof S3BlobStore) blobStore.close();
       await database.close();
       // Only after the app closed (its tasks ended): a process that stops before this is found departed.

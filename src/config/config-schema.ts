@@ -282,6 +282,8 @@ export const ConfigSchema = Type.Object(
          * never affected.
          */
         whenUnavailable: Type.Union([Type.Literal('closed'), Type.Literal('open')], { default: 'closed' }),
+        /** How long an edit in flight counts against its key's limit without its node renewing it (a node that died frees its slots after this). */
+        leaseMs: Type.Integer({ minimum: 300, default: 60_000 }),
       },
       { ...strict, default: {} },
     ),

@@ -31,12 +31,42 @@ export interface ChannelHealthOptions {
 /** What `acquire` granted: a normal request, a probe of an opened channel, or nothing. */
 export type ChannelAdmission = 'normal' | 'probe' | 'refused';
 
+/** Told when a circuit opens here or closes here (so other nodes can be told: `shared-state/`). */
+export interface CircuitListener {
+  opened(channel: string, openUntilMs: number, message: string): void;
+  closed(channel: string): void;
+}
+
 export class ChannelHealth {
   readonly #byChannel = new Map<string, MutableHealth>();
   readonly #options: ChannelHealthOptions;
+  #listener: CircuitListener | null = null;
 
   constructor(options: ChannelHealthOptions) {
     this.#options = options;
+  }
+
+  listen(listener: CircuitListener): void {
+    this.#listener = listener;
+  }
+
+  /**
+   * Another node's verdict: open until `openUntilMs` (kept if this node's own is later), or
+   * closed (null). Not passed on to the listener again.
+   */
+  applyRemote(channel: string, openUntilMs: number | null, message: string | null): void {
+    const health = this.#health(channel);
+    if (openUntilMs === null) {
+      if (health.probeInFlight) return;
+      health.consecutiveFailures = 0;
+      health.openUntilMs = null;
+      return;
+    }
+    if (health.openUntilMs === null || openUntilMs > health.openUntilMs) health.openUntilMs = openUntilMs;
+    if (message !== null) {
+      health.lastError = message;
+      health.lastErrorAtMs = this.#options.clock();
+    }
   }
 
   #health(channel: string): MutableHealth {
@@ -59,9 +89,11 @@ export class ChannelHealth {
 
   succeeded(channel: string): void {
     const health = this.#health(channel);
+    const wasOpen = health.openUntilMs !== null;
     health.consecutiveFailures = 0;
     health.openUntilMs = null;
     health.probeInFlight = false;
+    if (wasOpen) this.#listener?.closed(channel);
   }
 
   /** A retryable failure of the channel (never a client's bad request). */
@@ -76,7 +108,9 @@ export class ChannelHealth {
     let openUntil = health.openUntilMs !== null && health.openUntilMs > now ? health.openUntilMs : null;
     if (wasProbe || health.consecutiveFailures >= this.#options.failureThreshold) openUntil = Math.max(openUntil ?? 0, now + this.#options.openDurationMs);
     if (retryAfterMs !== null && retryAfterMs > 0) openUntil = Math.max(openUntil ?? 0, now + retryAfterMs);
+    const before = health.openUntilMs;
     health.openUntilMs = openUntil ?? health.openUntilMs;
+    if (health.openUntilMs !== null && health.openUntilMs !== before && health.openUntilMs > now) this.#listener?.opened(channel, health.openUntilMs, message);
   }
 
   /** A probe that ended without a verdict about the channel (the client's own error, a cancel). */

@@ -57,9 +57,9 @@ ${nodes.map((host) => `    server ${host};`).join('\n')}
   server {
     listen 127.0.0.1:${port};
     location / {
+      # nginx passes a POST to the next node only when it never reached the first (connection
+      # refused): an edit that began on a node is never started again elsewhere.
       proxy_pass http://pixelgate_nodes;
-      # A node that failed is not retried with the same request: an edit may have begun there.
-      proxy_next_upstream off;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;
