@@ -37,6 +37,7 @@ import type { AdmissionStore } from './shared-state/admission-store.ts';
 import type { CircuitSync } from './shared-state/circuit-sync.ts';
 import { FileLibrary } from './files/file-library.ts';
 import { registerFilesRoute } from './http/files-route.ts';
+import { registerHealthRoute, type BackendProbe } from './http/health-route.ts';
 import { registerTasksRoute } from './http/tasks-route.ts';
 import { registerMetricsRoute } from './http/metrics-route.ts';
 import { AddressPolicy } from './net/address-policy.ts';
@@ -59,6 +60,8 @@ export interface AppServices {
   readonly editRecords?: EditRecordStore;
   /** Where key rate and concurrency limits are counted (Redis across nodes); this process's memory when absent. */
   readonly admissionStore?: AdmissionStore;
+  /** What `/health` checks and reports; absent: none (in-process tests). */
+  readonly backendProbes?: readonly BackendProbe[];
   /** Shares circuit-breaker verdicts with the other nodes (Redis); absent: each node on its own. */
   readonly circuitSync?: CircuitSync;
   /** Records of `POST /v1/files` uploads; absent: the files API is not served and `file_id` refers to nothing. */
@@ -178,7 +181,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
   registerBodyTimeout(app, config.server.bodyTimeoutMs);
   registerRouteAccess(app, authenticate);
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  registerHealthRoute(app, services.backendProbes ?? []);
   app.get('/openapi.json', async () => openApiDocument);
   registerModelsRoute(app, models, Math.floor(clock() / 1000));
   registerEditsRoute(app, {

@@ -11,6 +11,8 @@ import type { PixelgateConfig } from './config/config-schema.ts';
 import { SqlUsageLedger } from './accounts/sql-usage-ledger.ts';
 import { SqlEditRecordStore } from './accounts/sql-edit-record-store.ts';
 import { SqlFileStore } from './accounts/sql-file-store.ts';
+import { sql } from 'kysely';
+import type { BackendProbe } from './http/health-route.ts';
 import { closeEngines, createEngines } from './engines/create-engines.ts';
 import { DiskBlobStore } from './storage/disk-blob-store.ts';
 import { S3BlobStore } from './storage/s3-blob-store.ts';
@@ -56,8 +58,26 @@ export async function openServices(config: PixelgateConfig): Promise<OpenedServi
     ? new RedisAdmissionStore({ url: redisUrl, keyPrefix, leaseMs, onError: (error) => process.stderr.write(`pixelgate: redis: ${error.message}\n`) })
     : new InProcessAdmissionStore();
   const circuitSync = redisUrl ? new RedisCircuitSync(redisUrl, keyPrefix, (error) => process.stderr.write(`pixelgate: redis (circuits): ${error.message}\n`)) : undefined;
+  const backendProbes: BackendProbe[] = [
+    { name: 'database', kind: database.dialect === 'sqlite' ? 'sqlite' : 'postgresql', check: async () => void (await sql`select 1`.execute(database.db)) },
+    admissionStore instanceof RedisAdmissionStore ? { name: 'sharedState', kind: 'redis', check: () => admissionStore.ping() } : { name: 'sharedState', kind: 'memory' },
+    blobStore instanceof S3BlobStore ? { name: 'storage', kind: 's3', check: () => blobStore.ping() } : { name: 'storage', kind: 'disk' },
+  ];
   return {
-    services: { config, keyStore: new SqlKeyStore(database), usageLedger: new SqlUsageLedger(database), editRecords, fileStore: new SqlFileStore(database), admissionStore, circuitSync, blobStore, signingSecret, engines, node },
+    services: {
+      config,
+      keyStore: new SqlKeyStore(database),
+      usageLedger: new SqlUsageLedger(database),
+      editRecords,
+      fileStore: new SqlFileStore(database),
+      admissionStore,
+      circuitSync,
+      blobStore,
+      signingSecret,
+      engines,
+      node,
+      backendProbes,
+    },
     async close() {
       await closeEngines(engines);
       await admissionStore.close();

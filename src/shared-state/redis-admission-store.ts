@@ -119,6 +119,11 @@ export class RedisAdmissionStore implements AdmissionStore {
     await this.#redis.eval(renewScript, entries.length, ...entries.map(([, key]) => key), leaseEnd, ...entries.map(([ticket]) => ticket), this.#leaseMs + 1000);
   }
 
+  /** Resolves when Redis answers. */
+  async ping(): Promise<void> {
+    await this.#redis.ping();
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#renewal);
     await this.#redis.quit().catch(() => this.#redis.disconnect());

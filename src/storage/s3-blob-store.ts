@@ -6,7 +6,7 @@
  * well (the sweep lists and inspects every object). Settings from stack.md: path-style URLs and
  * checksums only when required — with the SDK's defaults streamed uploads were stored corrupted.
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { BlobStore, StoredBlob } from './blob-store.ts';
 
@@ -107,6 +107,11 @@ export class S3BlobStore implements BlobStore {
       continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (continuationToken);
     return removed;
+  }
+
+  /** Resolves when the bucket answers. */
+  async ping(): Promise<void> {
+    await this.#client.send(new HeadBucketCommand({ Bucket: this.#options.bucket }));
   }
 
   close(): void {

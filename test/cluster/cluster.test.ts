@@ -80,6 +80,7 @@ describe('a three-node cluster behind nginx', { skip: postgresUrl ? false : 'PIX
       sharedState: { redisUrl: `redis://127.0.0.1:${redisPort}/0`, keyPrefix: `cluster-${randomUUID()}:`, leaseMs },
       storage: { s3: { bucket: s3.bucket, prefix: `cluster-${randomUUID()}/`, endpoint: s3.endpoint, accessKeyIdEnv: 'TEST_S3_KEY', secretAccessKeyEnv: 'TEST_S3_SECRET' } },
       engines: { 'stand-in': { delayMs: 1_200 } },
+      results: { urlTtlSeconds: 4 },
       models: {
         defaultModel: 'pixelgate-fill',
         served: [{ id: 'pixelgate-fill', rules: 'pixelgate-fill', engine: 'stand-in' }, { id: 'gpt-image-1', rules: 'gpt-image-1' }],
@@ -184,7 +185,7 @@ describe('a three-node cluster behind nginx', { skip: postgresUrl ? false : 'PIX
     for (const node of nodes.slice(0, 2)) assert.equal((await edit(key.key, undefined, node.baseUrl)).status, 401);
   });
 
-  it('a url result minted on one node downloads through the balancer whichever node answers', async () => {
+  it('a url result minted on one node downloads through the balancer whichever node answers, and is gone after its expiry', async () => {
     const key = await keyWith('results', {});
     const minted = await edit(key.key, [{ name: 'model', value: 'pixelgate-fill' }, { name: 'prompt', value: 'p' }, { name: 'response_format', value: 'url' }, { name: 'image', filename: 'a.png', data: await pngWithTransparentHole(32), contentType: 'image/png' }], nodes[0].baseUrl);
     assert.equal(minted.status, 200);
@@ -194,11 +195,23 @@ describe('a three-node cluster behind nginx', { skip: postgresUrl ? false : 'PIX
       assert.equal(downloaded.status, 200);
       assert.equal(downloaded.headers.get('content-type'), 'image/png');
     }
+    await sleep(4_500);
+    for (let attempt = 0; attempt < 3; attempt += 1) assert.equal((await fetch(new URL(url.pathname + url.search, nginx.baseUrl))).status, 404);
   });
 
-  it('with Redis stopped, limited keys get a quick 503 (no 500s); limits hold again when it returns', async () => {
+  it('/health reports each backend; with Redis stopped it says so, limited keys get a quick 503 (no 500s), and limits hold again when it returns', async () => {
+    const health = async () => {
+      const response = await fetch(`${nodes[0].baseUrl}/health`);
+      return { status: response.status, json: (await response.json()) as any };
+    };
+    assert.deepEqual(await health(), {
+      status: 200,
+      json: { status: 'ok', backends: { database: { kind: 'postgresql', status: 'ok' }, sharedState: { kind: 'redis', status: 'ok' }, storage: { kind: 's3', status: 'ok' } } },
+    });
     const key = await keyWith('redis-down', { requests_per_minute: 100 });
     await stopRedis();
+    const degraded = await health();
+    assert.deepEqual([degraded.status, degraded.json.status, degraded.json.backends.sharedState.status], [200, 'degraded', 'down']);
     const answers = await Promise.all(Array.from({ length: 8 }, () => edit(key.key)));
     assert.ok(answers.every((answer) => answer.status === 503 && answer.json.error.code === 'limits_unavailable'), JSON.stringify(answers.map((answer) => answer.status)));
     await startRedis();

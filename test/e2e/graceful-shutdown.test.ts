@@ -12,6 +12,7 @@ import { createKey, startServer, type RunningServer } from '../support/start-ser
 import { pngWithTransparentHole } from '../support/images.ts';
 import { buildMultipart, png } from '../support/multipart.ts';
 import { parseRawResponse } from '../support/raw-http.ts';
+import { healthyBody } from '../support/healthy-body.ts';
 
 const shutdownGraceMs = 10_000;
 /** What "promptly" means here: far below the grace, so the grace timer cannot be what ended it. */
@@ -44,7 +45,7 @@ describe('graceful shutdown', () => {
     const dispatcher = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 });
     const response = await fetch(`${server.baseUrl}/health`, { dispatcher } as RequestInit);
     assert.equal(response.headers.get('connection'), 'keep-alive');
-    assert.equal(await response.text(), '{"status":"ok"}');
+    assert.equal(await response.text(), healthyBody);
     const { code, elapsedMs } = await terminateAndTime(server);
     assert.equal(code, 0);
     assert.ok(elapsedMs < promptExitMs, `exit took ${Math.round(elapsedMs)} ms`);

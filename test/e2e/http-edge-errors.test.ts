@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type RunningServer } from '../support/start-server.ts';
 import { rawExchange, type RawResponse } from '../support/raw-http.ts';
+import { healthyBody } from '../support/healthy-body.ts';
 
 let server: RunningServer;
 
@@ -209,7 +210,7 @@ describe('answers outside the routes, in the envelope', () => {
   it('still answers an HTTP/1.0 request without Host', async () => {
     const response = await rawExchange(server.baseUrl, 'GET /health HTTP/1.0\r\n\r\n', { untilClosed: true });
     assert.equal(response.status, 200);
-    assert.equal(response.body, '{"status":"ok"}');
+    assert.equal(response.body, healthyBody);
   });
 
   it('answers the request before bytes that follow its body, then closes', async () => {

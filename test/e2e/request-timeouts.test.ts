@@ -9,6 +9,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
 import { parseRawResponse, rawExchange, type RawResponse } from '../support/raw-http.ts';
+import { healthyBody } from '../support/healthy-body.ts';
 
 const bodyTimeoutMs = 1_000;
 const headersTimeoutMs = 800;
@@ -85,7 +86,7 @@ describe('request timeouts', () => {
     assert.equal(unread.status, 200);
     await new Promise((resolve) => setTimeout(resolve, bodyTimeoutMs + slackMs));
     const health = await fetch(`${server.baseUrl}/health`);
-    assert.equal(await health.text(), '{"status":"ok"}');
+    assert.equal(await health.text(), healthyBody);
   });
 
   it('answers headers that never end with the 408 envelope at the headers timeout', async () => {
@@ -128,13 +129,13 @@ describe('request timeouts', () => {
     const idleSince = performance.now();
     const second = parseRawResponse(received, 0);
     assert.equal(second?.status, 200, received.toString('latin1'));
-    assert.equal(second?.body, '{"status":"ok"}');
+    assert.equal(second?.body, healthyBody);
 
     const closedAt = await closed;
     const idleMs = closedAt - idleSince + 200;
     assert.ok(idleMs >= keepAliveTimeoutMs + nodeKeepAliveBufferMs - 100, `closed after ${Math.round(idleMs)} ms idle`);
     assert.ok(idleMs < keepAliveTimeoutMs + nodeKeepAliveBufferMs + slackMs, `closed after ${Math.round(idleMs)} ms idle`);
     // Nothing was written after the second answer: no 408 for an idle connection.
-    assert.equal(received.length, received.indexOf('\r\n\r\n') + 4 + Buffer.byteLength('{"status":"ok"}'));
+    assert.equal(received.length, received.indexOf('\r\n\r\n') + 4 + Buffer.byteLength(healthyBody));
   });
 });
