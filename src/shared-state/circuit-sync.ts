@@ -31,7 +31,7 @@ export class RedisCircuitSync implements CircuitSync {
 
   constructor(url: string, keyPrefix: string, onError: (error: Error) => void = () => {}) {
     this.#onError = onError;
-    this.#commands = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500 });
+    this.#commands = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: 500 });
     this.#subscriber = new Redis(url, { maxRetriesPerRequest: 1 });
     this.#commands.on('error', onError);
     this.#subscriber.on('error', onError);

@@ -69,9 +69,10 @@ export class RedisAdmissionStore implements AdmissionStore {
   readonly #renewal: NodeJS.Timeout;
 
   constructor(options: RedisAdmissionStoreOptions) {
-    // Fail fast while Redis is away (no queueing, a short command timeout): the caller decides
-    // what a missing answer means (`sharedState.whenUnavailable`), instead of requests piling up.
-    this.#redis = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: options.commandTimeoutMs ?? 500, lazyConnect: false });
+    // Fail fast while Redis is away: a command waits at most `commandTimeoutMs` — queued while
+    // the connection is (re)made, so the first requests after a start are not refused — and the
+    // caller decides what a missing answer means (`sharedState.whenUnavailable`).
+    this.#redis = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 500, lazyConnect: false });
     this.#redis.on('error', (error: Error) => options.onError?.(error));
     this.#prefix = options.keyPrefix ?? 'pixelgate:';
     this.#leaseMs = options.leaseMs ?? 60_000;
