@@ -123,6 +123,7 @@ export async function createApp(services: AppServices): Promise<FastifyInstance>
     channels: () => router.views().map((view) => ({ name: view.name, builtIn: builtInChannels.has(view.name), state: view.state })),
     engineLoads: () => builtInLoads(services.engines),
     tasksRunning: () => tasks?.runningCount ?? 0,
+    tasksByState: services.editRecords ? () => services.editRecords!.countTasksByStatus() : null,
   };
   const metrics = config.metrics.enabled ? new PixelgateMetrics(metricsSources) : null;
   const { pipeline, router, models, tasks, billing } = createEditPipeline({

@@ -77,6 +77,8 @@ export interface EditRecordStore {
   /** Frees the key (the request failed in a way a retry should run again). */
   releaseIdempotency(scope: string, idempotencyKey: string, requestId: string): Promise<void>;
 
+  /** How many tasks are in each state now (for the metrics). */
+  countTasksByStatus(): Promise<Partial<Record<TaskStatus, number>>>;
   /** Extends every running task and record `owner` holds to `leaseUntilMs`. */
   renewLeases(owner: string, leaseUntilMs: number): Promise<void>;
   /**

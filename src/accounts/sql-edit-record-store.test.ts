@@ -117,6 +117,17 @@ describeOnEveryDatabase('SqlEditRecordStore', (open) => {
     });
   });
 
+  test('countTasksByStatus counts every task by its state', async () => {
+    await withStore(open, async (store) => {
+      await store.createTask(newTask({ id: 'task_a' }));
+      await store.createTask(newTask({ id: 'task_b' }));
+      await store.createTask(newTask({ id: 'task_c' }));
+      await store.startTask('task_b', now);
+      await store.finishTask('task_c', 'failed', '{}', now);
+      assert.deepEqual(await store.countTasksByStatus(), { queued: 1, in_progress: 1, failed: 1 });
+    });
+  });
+
   test('deleteExpired: finished records go; ended tasks turn expired without their answer, then go; open ones stay', async () => {
     await withStore(open, async (store) => {
       await store.createTask(newTask({ id: 'task_open', createdAtMs: now - 100, expiresAtMs: now }));

@@ -191,6 +191,15 @@ export class SqlEditRecordStore implements EditRecordStore {
       .execute();
   }
 
+  async countTasksByStatus(): Promise<Partial<Record<TaskStatus, number>>> {
+    const rows = await this.#database.db
+      .selectFrom('edit_tasks')
+      .select(['status', sql<number>`count(*)`.as('count')])
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
   async renewLeases(owner: string, leaseUntilMs: number): Promise<void> {
     const db = this.#database.db;
     await db.updateTable('edit_tasks').set({ lease_until_ms: leaseUntilMs }).where('owner', '=', owner).where('status', 'in', openTaskStatuses).execute();

@@ -29,6 +29,8 @@ export interface MetricSources {
   /** The built-in engines' load, by channel name. */
   readonly engineLoads: () => ReadonlyArray<{ readonly channel: string; readonly waiting: number; readonly running: number }>;
   readonly tasksRunning: () => number;
+  /** Tasks per state across every node (from the database); null without async tasks. */
+  readonly tasksByState: (() => Promise<Partial<Record<string, number>>>) | null;
 }
 
 const circuitStates = { up: 0, failing: 1, open: 2 } as const;
@@ -90,6 +92,20 @@ export class PixelgateMetrics {
         for (const load of sources.engineLoads()) this.set({ channel: load.channel }, load.running);
       },
     });
+    const tasksByState = sources.tasksByState;
+    if (tasksByState) {
+      new Gauge({
+        name: 'pixelgate_tasks',
+        help: 'Async edit tasks by state, across every node sharing the database.',
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        async collect() {
+          const counts = await tasksByState().catch(() => null);
+          if (counts === null) return;
+          for (const state of ['queued', 'in_progress', 'succeeded', 'failed', 'expired']) this.set({ state }, counts[state] ?? 0);
+        },
+      });
+    }
     new Gauge({
       name: 'pixelgate_tasks_running',
       help: 'Async edit tasks (Prefer: respond-async) running on this node.',

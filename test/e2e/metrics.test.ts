@@ -106,6 +106,8 @@ describe('Prometheus metrics', () => {
     assert.equal(sample(families, 'pixelgate_channel_circuit_state', { channel: 'primary' }), 1, 'one failure below the threshold: failing');
     assert.equal(sample(families, 'pixelgate_channel_circuit_state', { channel: 'backup' }), 0);
     assert.equal(sample(families, 'pixelgate_tasks_running', {}), 0);
+    assert.ok(sample(families, 'pixelgate_tasks', { state: 'succeeded' }) >= 1, 'the task above, counted from the database');
+    assert.equal(sample(families, 'pixelgate_tasks', { state: 'in_progress' }), 0);
     assert.ok(families.has('pixelgate_process_resident_memory_bytes'));
     assert.doesNotMatch(text, /req_[0-9a-f]|key_[0-9a-f]|sk-pg-/, 'no request ids, key ids or keys in labels');
     for (const family of families.values()) assert.match(family.name, /^pixelgate_[a-z0-9_]+$/);
