@@ -42,9 +42,6 @@ async function main(): Promise<void> {
   }, config.results.sweepIntervalMs);
   sweep.unref();
 
-  const address = await app.listen({ host: config.server.host, port: config.server.port });
-  process.stdout.write(`Pixelgate ${PIXELGATE_VERSION} listening on ${address} (data in ${config.dataDir})\n`);
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -57,8 +54,12 @@ async function main(): Promise<void> {
     await opened.close();
     process.exit(0);
   };
+  // Before listening: a signal that arrives the moment the address is printed must find its handler.
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  process.stdout.write(`Pixelgate ${PIXELGATE_VERSION} listening on ${address} (data in ${config.dataDir})\n`);
 }
 
 main().catch((error) => {
