@@ -8,39 +8,17 @@
  * At 16 and 64 clients: req/s, p50/p99 and the p50 added over the baseline. Needs redis-server
  * and nginx (Debian packages). Options: --quick (fewer requests), --json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { adminRequest } from '../test/support/admin-api.ts';
 import { opaquePng } from '../test/support/images.ts';
 import { buildMultipart } from '../test/support/multipart.ts';
 import { startNginx } from '../test/support/start-nginx.ts';
 import { startServer, type RunningServer } from '../test/support/start-server.ts';
+import { testRedis } from '../test/support/start-redis.ts';
 import { measureLoad, type MeasuredLoad } from './load-client.ts';
 
 const quick = process.argv.includes('--quick');
 const amountFor = (clients: number) => (quick ? 200 : 1_200) + clients * 4;
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return redis;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('redis-server did not start');
-}
 
 const baseConfig = {
   models: { defaultModel: 'pixelgate-fill', served: [{ id: 'pixelgate-fill', rules: 'pixelgate-fill', engine: 'stand-in' }] },
@@ -66,9 +44,8 @@ async function main(): Promise<void> {
     { name: 'prompt', value: 'p' },
     { name: 'image', filename: 'a.png', data: image, contentType: 'image/png' },
   ]);
-  const redisPort = await freePort();
-  const redis = await startRedis(redisPort);
-  const shared = { ...baseConfig, sharedState: { redisUrl: `redis://127.0.0.1:${redisPort}/0`, keyPrefix: `bench-${randomUUID()}:` } };
+  const redis = await testRedis();
+  const shared = { ...baseConfig, sharedState: { redisUrl: redis.url, keyPrefix: `bench-${randomUUID()}:` } };
   const inMemory = baseConfig;
   const rows: Row[] = [];
   const run = async (setup: string, url: string, apiKey: string) => {
@@ -106,7 +83,7 @@ async function main(): Promise<void> {
     for (const node of more) await node.stop();
     await redisNode.stop();
   } finally {
-    redis.kill('SIGKILL');
+    await redis.stop();
   }
   for (const row of rows) {
     const baseline = rows.find((candidate) => candidate.setup === rows[0].setup && candidate.clients === row.clients)!;

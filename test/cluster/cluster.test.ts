@@ -10,9 +10,7 @@
  * Needs PIXELGATE_TEST_POSTGRES_URL and redis-server (`.ci/run` provides both).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { adminRequest, keyBalances, usageRecordsOf } from '../support/admin-api.ts';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
@@ -21,24 +19,17 @@ import { buildMultipart, type TestPart } from '../support/multipart.ts';
 import { startNginx, type RunningNginx } from '../support/start-nginx.ts';
 import { startS3Server, type RunningS3Server } from '../support/start-s3-server.ts';
 import { startServer, type RunningServer } from '../support/start-server.ts';
+import { testRedis, type TestRedis } from '../support/start-redis.ts';
 
 const postgresUrl = process.env.PIXELGATE_TEST_POSTGRES_URL;
 const leaseMs = 1_500;
 const builtInMicroUsd = 10_000;
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 describe('a three-node cluster behind nginx', { skip: postgresUrl ? false : 'PIXELGATE_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and Redis)' }, () => {
-  let redis: ChildProcess | null = null;
-  let redisPort = 0;
+  let redis: TestRedis;
   let s3: RunningS3Server;
   let primary: FakeUpstream;
   let backup: FakeUpstream;
@@ -47,37 +38,15 @@ describe('a three-node cluster behind nginx', { skip: postgresUrl ? false : 'PIX
   let image: Buffer;
   let adminKey = '';
 
-  async function startRedis(): Promise<void> {
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = net.connect(redisPort, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-        socket.on('error', () => resolve(false));
-      });
-      if (up) return;
-      await sleep(100);
-    }
-    throw new Error('redis-server did not start');
-  }
-
-  async function stopRedis(): Promise<void> {
-    if (!redis) return;
-    const exited = new Promise((resolve) => redis!.once('exit', resolve));
-    redis.kill('SIGKILL');
-    await exited;
-    redis = null;
-  }
-
   before(async () => {
     image = await opaquePng(16, 16);
-    redisPort = await freePort();
-    await startRedis();
+    redis = await testRedis();
     s3 = await startS3Server();
     primary = await startFakeUpstream();
     backup = await startFakeUpstream();
     const channel = (name: string, upstream: FakeUpstream, priority: number) => ({ name, type: 'openai', baseUrl: upstream.baseUrl, apiKey: `sk-${name}`, models: [{ id: 'gpt-image-1' }], priority });
     const config = {
-      sharedState: { redisUrl: `redis://127.0.0.1:${redisPort}/0`, keyPrefix: `cluster-${randomUUID()}:`, leaseMs },
+      sharedState: { redisUrl: redis.url, keyPrefix: `cluster-${randomUUID()}:`, leaseMs },
       storage: { s3: { bucket: s3.bucket, prefix: `cluster-${randomUUID()}/`, endpoint: s3.endpoint, accessKeyIdEnv: 'TEST_S3_KEY', secretAccessKeyEnv: 'TEST_S3_SECRET' } },
       engines: { 'stand-in': { delayMs: 1_200 } },
       results: { urlTtlSeconds: 4 },
@@ -110,7 +79,7 @@ describe('a three-node cluster behind nginx', { skip: postgresUrl ? false : 'PIX
     await primary?.close();
     await backup?.close();
     await s3?.stop();
-    await stopRedis();
+    await redis?.stop();
   });
 
   const admin = (method: string, route: string, body?: unknown) => adminRequest({ ...nodes[0], adminKey }, method, route, body);
@@ -209,12 +178,12 @@ describe('a three-node cluster behind nginx', { skip: postgresUrl ? false : 'PIX
       json: { status: 'ok', backends: { database: { kind: 'postgresql', status: 'ok' }, sharedState: { kind: 'redis', status: 'ok' }, storage: { kind: 's3', status: 'ok' } } },
     });
     const key = await keyWith('redis-down', { requests_per_minute: 100 });
-    await stopRedis();
+    await redis.stop();
     const degraded = await health();
     assert.deepEqual([degraded.status, degraded.json.status, degraded.json.backends.sharedState.status], [200, 'degraded', 'down']);
     const answers = await Promise.all(Array.from({ length: 8 }, () => edit(key.key)));
     assert.ok(answers.every((answer) => answer.status === 503 && answer.json.error.code === 'limits_unavailable'), JSON.stringify(answers.map((answer) => answer.status)));
-    await startRedis();
+    await redis.start();
     let status = 0;
     for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
       status = (await edit(key.key)).status;

@@ -5,12 +5,12 @@
  * request ids; the admin key is required on the main port, not on `metrics.listenPort`.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import { fakeUsage, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts';
 import { opaquePng } from '../support/images.ts';
 import { createKey, startServer, type RunningServer } from '../support/start-server.ts';
+import { freeLoopbackPort } from '../support/start-redis.ts';
 import { parsePrometheusText, type PrometheusFamily } from '../support/prometheus-text.ts';
 
 let primary: FakeUpstream;
@@ -18,18 +18,11 @@ let backup: FakeUpstream;
 let server: RunningServer;
 let metricsPort: number;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 before(async () => {
   primary = await startFakeUpstream();
   backup = await startFakeUpstream();
-  metricsPort = await freePort();
+  metricsPort = await freeLoopbackPort();
   const channel = (name: string, upstream: FakeUpstream, priority: number) => ({
     name, type: 'openai-compatible', baseUrl: upstream.baseUrl, apiKey: `sk-${name}`, models: [{ id: 'gpt-image-1' }], priority,
   });

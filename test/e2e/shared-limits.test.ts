@@ -8,15 +8,14 @@
  * redis-server (`.ci/run` installs and starts it); skipped with the reason otherwise.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { adminRequest } from '../support/admin-api.ts';
 import { opaquePng } from '../support/images.ts';
 import { buildMultipart } from '../support/multipart.ts';
 import { startNginx, type RunningNginx } from '../support/start-nginx.ts';
 import { startServer, type RunningServer } from '../support/start-server.ts';
+import { testRedis, type TestRedis } from '../support/start-redis.ts';
 import { parsePrometheusText } from '../support/prometheus-text.ts';
 
 const redisUrl = process.env.PIXELGATE_TEST_REDIS_URL;
@@ -93,42 +92,16 @@ describe('limits shared by two nodes behind nginx (Redis)', { skip: redisUrl ? f
 
 describe('when Redis goes away', { skip: redisUrl ? false : 'PIXELGATE_TEST_REDIS_URL is not set (redis-server is installed by .ci/run)' }, () => {
   // A Redis of this test's own, so it can be stopped and started again.
-  let redis: ChildProcess | null = null;
-  let redisPort = 0;
+  let redis: TestRedis;
   let closedServer: RunningServer;
   let openServer: RunningServer;
   let image: Buffer;
 
-  async function startRedis(): Promise<void> {
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = net.connect(redisPort, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-        socket.on('error', () => resolve(false));
-      });
-      if (up) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('redis-server did not start');
-  }
-
-  async function stopRedis(): Promise<void> {
-    if (!redis) return;
-    const exited = new Promise((resolve) => redis!.once('exit', resolve));
-    redis.kill('SIGKILL');
-    await exited;
-    redis = null;
-  }
-
   before(async () => {
     image = await opaquePng(16, 16);
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    redisPort = (probe.address() as net.AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
-    await startRedis();
+    redis = await testRedis();
     const config = (whenUnavailable: string) => ({
-      sharedState: { redisUrl: `redis://127.0.0.1:${redisPort}/0`, keyPrefix: `pixelgate-down-${randomUUID()}:`, whenUnavailable },
+      sharedState: { redisUrl: redis.url, keyPrefix: `pixelgate-down-${randomUUID()}:`, whenUnavailable },
       models: { defaultModel: 'pixelgate-fill', served: [{ id: 'pixelgate-fill', rules: 'pixelgate-fill', engine: 'stand-in' }] },
     });
     closedServer = await startServer({ config: config('closed') });
@@ -137,7 +110,7 @@ describe('when Redis goes away', { skip: redisUrl ? false : 'PIXELGATE_TEST_REDI
   after(async () => {
     await closedServer?.stop();
     await openServer?.stop();
-    await stopRedis();
+    await redis?.stop();
   });
 
   const edit = async (server: RunningServer, apiKey: string) => {
@@ -158,7 +131,7 @@ describe('when Redis goes away', { skip: redisUrl ? false : 'PIXELGATE_TEST_REDI
     const limited = await limitedKey(closedServer);
     const unlimited = (await adminRequest(closedServer, 'POST', '/admin/keys', { name: 'unlimited' })).json.key as string;
     assert.equal((await edit(closedServer, limited)).status, 200);
-    await stopRedis();
+    await redis.stop();
     const startedAt = Date.now();
     const refused = await Promise.all(Array.from({ length: 6 }, () => edit(closedServer, limited)));
     assert.ok(Date.now() - startedAt < 5_000, 'refused quickly, not after piling up');
@@ -169,7 +142,7 @@ describe('when Redis goes away', { skip: redisUrl ? false : 'PIXELGATE_TEST_REDI
       assert.match(answer.retryAfter ?? '', /^\d+$/);
     }
     assert.equal((await edit(closedServer, unlimited)).status, 200, 'a key without limits never waits on Redis');
-    await startRedis();
+    await redis.start();
     let status = 0;
     for (let attempt = 0; attempt < 50 && status !== 200; attempt += 1) {
       status = (await edit(closedServer, limited)).status;
@@ -180,8 +153,8 @@ describe('when Redis goes away', { skip: redisUrl ? false : 'PIXELGATE_TEST_REDI
 
   it('open: limited keys are let through uncounted while Redis is away', async () => {
     const limited = await limitedKey(openServer);
-    await stopRedis();
+    await redis.stop();
     assert.equal((await edit(openServer, limited)).status, 200);
-    await startRedis();
+    await redis.start();
   });
 });

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { freeLoopbackPort } from './start-redis.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -72,13 +73,6 @@ ${nodes.map((host) => `    server ${host};`).join('\n')}
 `;
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function portAcceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
